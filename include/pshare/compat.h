@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pshare compat: every difference between kernel versions lives here.
+ *
+ * pshare targets Debian 12's 6.1 LTS kernel. Code elsewhere uses the names
+ * below and never tests LINUX_VERSION_CODE itself.
+ */
+#ifndef _PSHARE_COMPAT_H
+#define _PSHARE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/types.h>
+#include <linux/uaccess.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#error "pshare supports Linux 6.1 (Debian 12); port include/pshare/compat.h first"
+#endif
+
+/*
+ * <kunit/visibility.h> arrived in 6.2. Functions that only the KUnit suites
+ * call are exported to them in the PSHARE_KUNIT namespace, and only when the
+ * kernel has KUnit.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define PSHARE_VISIBLE_IF_KUNIT
+#define PSHARE_EXPORT_IF_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, PSHARE_KUNIT)
+#else
+#define PSHARE_VISIBLE_IF_KUNIT		static
+#define PSHARE_EXPORT_IF_KUNIT(sym)
+#endif
+
+/*
+ * With IBT, a kprobe placed on a function is moved past its ENDBR64, so the
+ * probe address is not the function's entry. Step back over it.
+ */
+#ifdef CONFIG_X86_KERNEL_IBT
+#include <asm/ibt.h>
+static inline unsigned long pshare_kprobe_entry(unsigned long addr)
+{
+	u32 insn;
+
+	if (!copy_from_kernel_nofault(&insn, (void *)(addr - ENDBR_INSN_SIZE),
+				      sizeof(insn)) && is_endbr(insn))
+		return addr - ENDBR_INSN_SIZE;
+	return addr;
+}
+#else
+static inline unsigned long pshare_kprobe_entry(unsigned long addr)
+{
+	return addr;
+}
+#endif
+
+#endif /* _PSHARE_COMPAT_H */

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* pshare: the /dev/pshare character device and its ioctls. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/pshare.h>
+#include "pshare.h"
+
+static long pshare_ioctl_version(void __user *arg)
+{
+	struct pshare_version v = {
+		.abi = PSHARE_ABI_VERSION,
+		.features = 0,
+	};
+
+	strscpy(v.module_version, PSHARE_VERSION, sizeof(v.module_version));
+	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long pshare_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PSHARE_IOC_VERSION:
+		return pshare_ioctl_version(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations pshare_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = pshare_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice pshare_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "pshare",
+	.fops = &pshare_fops,
+	.mode = 0600,
+};
+
+/** pshare_chardev_init() - register /dev/pshare */
+int pshare_chardev_init(void)
+{
+	int ret = misc_register(&pshare_misc);
+
+	if (ret)
+		pr_err("cannot register /dev/pshare: %d\n", ret);
+	return ret;
+}
+
+/** pshare_chardev_exit() - remove /dev/pshare */
+void pshare_chardev_exit(void)
+{
+	misc_deregister(&pshare_misc);
+}

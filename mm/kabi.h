@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* pshare: nodes and rmap items laid out as the kernel's KSM code reads them. */
+#ifndef _PSHARE_KABI_H
+#define _PSHARE_KABI_H
+
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/types.h>
+
+struct anon_vma;
+struct mm_struct;
+
+/**
+ * struct pshare_stable_node - one merged (KSM) page
+ * @node: in the content index; under the index lock
+ * @list: on the unmerge or prune lists
+ * @hlist: the sharers' rmap items; changed only with the KSM page locked,
+ *	   walked by the kernel's rmap_walk_ksm()
+ * @kpfn: pfn of the KSM page; the kernel's folio_migrate_ksm() writes it
+ * @rmap_hlist_len: entries on @hlist
+ * @nid: NUMA node of the KSM page
+ *
+ * A KSM page's page->mapping is this node | PAGE_MAPPING_KSM. The kernel
+ * reads @hlist and writes @kpfn; their offsets must equal those of its
+ * struct ksm_stable_node, which kabi_check.c asserts at build time. pshare's
+ * own fields may follow freely after @nid.
+ */
+struct pshare_stable_node {
+	struct rb_node node;
+	struct list_head list;
+	struct hlist_head hlist;
+	unsigned long kpfn;
+	int rmap_hlist_len;
+	int nid;
+};
+
+/**
+ * struct pshare_rmap_item - one mapping of a merged page
+ * @next: next item of the same registration
+ * @anon_vma: the mapping's anon_vma, referenced; read by rmap_walk_ksm()
+ * @mm: the mapping's mm; read by rmap_walk_ksm()
+ * @address: the user address; low bits are pshare flags, which the kernel
+ *	     masks off with PAGE_MASK
+ * @flags: pshare's per-item state
+ * @head: the stable node this item shares
+ * @hlist: on @head->hlist; changed only with the KSM page locked
+ *
+ * The kernel reads @anon_vma, @mm, @address and @hlist at the offsets of
+ * its struct ksm_rmap_item; kabi_check.c asserts them.
+ */
+struct pshare_rmap_item {
+	struct pshare_rmap_item *next;
+	struct anon_vma *anon_vma;
+	struct mm_struct *mm;
+	unsigned long address;
+	u32 flags;
+	u32 reserved;
+	struct pshare_stable_node *head;
+	struct hlist_node hlist;
+};
+
+#endif /* _PSHARE_KABI_H */

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare: module entry and exit; wires the scanner, sysfs and /dev/pshare.
+ *
+ * Copyright (C) 2026 The pshare authors
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include "pshare.h"
+#include "symbols.h"
+
+/**
+ * DOC: Overview
+ *
+ * pshare brings ESX-style transparent page sharing to a stock kernel as a
+ * module. Processes register private anonymous memory; a kernel thread,
+ * pshared, scans it at a rate the operator sets, finds pages with the same
+ * content, and keeps one write-protected copy of each. A write to a shared
+ * page takes the kernel's ordinary copy-on-write fault.
+ *
+ * The module is layered after mm/damon: the scan loop (scan.c) decides what
+ * to look at and when; it never touches page tables itself. Everything that
+ * does lives behind an operations layer. The sysfs interface (sysfs.c) and
+ * the character device (chardev.c) only translate requests into calls on
+ * the core. Functions the kernel does not export are resolved once, by name,
+ * in symbols.c. Differences between kernel versions live in
+ * include/pshare/compat.h.
+ *
+ * Merged pages are real KSM pages: page->mapping points at a node whose
+ * layout matches the kernel's struct ksm_stable_node wherever the kernel
+ * reads it (kabi.h; checked at build time against the target kernel's BTF
+ * or source). So reclaim, migration, swap-in and fork handle them with the
+ * kernel's own KSM paths, rmap_walk_ksm() among them.
+ *
+ * Locking: pshare_lock (a mutex) serialises tunable writes, run-state
+ * changes and unload. It is taken before any lock of the mm.
+ */
+
+DEFINE_MUTEX(pshare_lock);
+
+static int __init pshare_init(void)
+{
+	int ret;
+
+	ret = pshare_resolve_symbols();
+	if (ret)
+		return ret;
+
+	ret = pshare_scan_start();
+	if (ret)
+		return ret;
+
+	ret = pshare_sysfs_init();
+	if (ret)
+		goto stop_scan;
+
+	ret = pshare_chardev_init();
+	if (ret)
+		goto remove_sysfs;
+
+	pr_info("version %s loaded\n", PSHARE_VERSION);
+	return 0;
+
+remove_sysfs:
+	pshare_sysfs_exit();
+stop_scan:
+	pshare_scan_stop();
+	return ret;
+}
+
+static void __exit pshare_exit(void)
+{
+	pshare_chardev_exit();
+	pshare_sysfs_exit();
+	pshare_scan_stop();
+	pr_info("unloaded\n");
+}
+
+module_init(pshare_init);
+module_exit(pshare_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The pshare authors");
+MODULE_DESCRIPTION("Transparent page sharing: scan, merge and share identical anonymous pages");
+MODULE_VERSION(PSHARE_VERSION);

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make check: every pshare test, with one summary line at the end.
+#
+#   tests/check.sh [--host-only] [--stock-only]
+#
+# 1. host tests (tests/host/*.sh): module build, ABI guard, code style;
+# 2. the debug kernel (built or reused: scripts/testkernel.sh), booted once:
+#    the KUnit suites, then the guest suite;
+# 3. the stock Debian kernel, booted once: the guest suite.
+# The last line is "N passed, N failed"; the exit status is 0 only when
+# nothing failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mode=all
+case "${1:-}" in
+--host-only) mode=host ;;
+--stock-only) mode=stock ;;
+'') ;;
+*) echo "check: unknown option $1" >&2; exit 2 ;;
+esac
+
+mkdir -p .build
+results=.build/check-results.txt
+: > "$results"
+start=$(date +%s)
+
+# Host tests: each script is one test.
+for t in tests/host/*.sh; do
+	name=host/$(basename "$t" .sh)
+	echo "=== $name"
+	if "$t" > ".build/$(basename "$t" .sh).log" 2>&1; then
+		echo "PASS $name" >> "$results"
+	else
+		echo "FAIL $name" >> "$results"
+		tail -30 ".build/$(basename "$t" .sh).log"
+	fi
+done
+
+if [ "$mode" = all ]; then
+	echo "=== debug kernel (KUnit and guest suite)"
+	if scripts/testkernel.sh > .build/testkernel.log 2>&1; then
+		tests/qemu/run --kernel debug --kunit --quiet --results "$results" ||
+			echo "(console: .build/qemu-debug.log)"
+	else
+		tail -30 .build/testkernel.log
+		echo "FAIL debug/testkernel-build" >> "$results"
+	fi
+fi
+if [ "$mode" != host ]; then
+	echo "=== stock kernel (guest suite)"
+	tests/qemu/run --kernel stock --quiet --results "$results" ||
+		echo "(console: .build/qemu-stock.log)"
+fi
+
+npass=$(grep -c '^PASS' "$results")
+nfail=$(grep -c '^FAIL' "$results")
+nskip=$(grep -c '^SKIP' "$results")
+echo
+echo "=== results ($(( $(date +%s) - start ))s)"
+grep -v '^PASS' "$results"
+if [ "$nskip" -gt 0 ]; then
+	echo "$npass passed, $nfail failed, $nskip skipped"
+else
+	echo "$npass passed, $nfail failed"
+fi
+[ "$nfail" -eq 0 ]

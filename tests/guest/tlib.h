@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* pshare guest tests: a tiny harness, checks that count and report. */
+#ifndef _PSHARE_TLIB_H
+#define _PSHARE_TLIB_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+extern int t_failures;
+extern const char *t_name;
+
+/* Record a failed check; the program exits with the number of failures. */
+#define CHECK(cond, fmt, ...) do {					\
+	if (!(cond)) {							\
+		t_failures++;						\
+		printf("  not ok: %s:%d: %s: " fmt "\n", t_name, __LINE__,	\
+		       #cond, ##__VA_ARGS__);				\
+	}								\
+} while (0)
+
+/* Expect a call to fail with errno @err. */
+#define CHECK_ERRNO(call, err) do {					\
+	errno = 0;							\
+	long __r = (long)(call);					\
+	CHECK(__r == -1 && errno == (err), "%s gave %ld, errno %d (%s), want %s", \
+	      #call, __r, errno, strerror(errno), #err);		\
+} while (0)
+
+void t_start(const char *name);
+int t_end(void);
+int t_read_file(const char *path, char *buf, size_t len);
+long t_read_long(const char *path);
+int t_write_file(const char *path, const char *val);
+long t_sysfs(const char *name);
+int t_sysfs_set(const char *name, long val);
+
+#endif
