@@ -20,14 +20,55 @@ static long pshare_ioctl_version(void __user *arg)
 	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+static long pshare_ioctl_register(void __user *arg)
+{
+	struct pshare_register reg;
+
+	if (copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	if (reg.reserved)
+		return -EINVAL;
+	if (reg.start > ULONG_MAX || reg.length > ULONG_MAX)
+		return -EINVAL;
+	return pshare_register(current->mm, reg.start, reg.length, reg.domain,
+			       reg.flags);
+}
+
+static long pshare_ioctl_unregister(void __user *arg)
+{
+	struct pshare_unregister unreg;
+
+	if (copy_from_user(&unreg, arg, sizeof(unreg)))
+		return -EFAULT;
+	return pshare_unregister(current->mm, unreg.start, unreg.length);
+}
+
+static long pshare_ioctl_query(void __user *arg)
+{
+	struct pshare_proc_stats st;
+
+	pshare_query(current->mm, &st);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long pshare_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
+	/* A kernel thread, or a process past exit_mm(), has no memory. */
+	if (!current->mm && cmd != PSHARE_IOC_VERSION)
+		return -EINVAL;
+
 	switch (cmd) {
 	case PSHARE_IOC_VERSION:
 		return pshare_ioctl_version(uarg);
+	case PSHARE_IOC_REGISTER:
+		return pshare_ioctl_register(uarg);
+	case PSHARE_IOC_UNREGISTER:
+		return pshare_ioctl_unregister(uarg);
+	case PSHARE_IOC_QUERY:
+		return pshare_ioctl_query(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -9,16 +9,21 @@
 
 struct anon_vma;
 struct mm_struct;
+struct pshare_mm;
+struct pshare_range;
 
 /**
  * struct pshare_stable_node - one merged (KSM) page
- * @node: in the content index; under the index lock
- * @list: on the unmerge or prune lists
+ * @node: in the content index; under pshare_engine_lock
+ * @list: unused, keeps the kernel's layout
  * @hlist: the sharers' rmap items; changed only with the KSM page locked,
  *	   walked by the kernel's rmap_walk_ksm()
  * @kpfn: pfn of the KSM page; the kernel's folio_migrate_ksm() writes it
  * @rmap_hlist_len: entries on @hlist
  * @nid: NUMA node of the KSM page
+ * @hash: xxh64 of the page's content
+ * @domain: the sharing domain of its mappings
+ * @owner: the &struct pshare_mm counted as holding the first mapping
  *
  * A KSM page's page->mapping is this node | PAGE_MAPPING_KSM. The kernel
  * reads @hlist and writes @kpfn; their offsets must equal those of its
@@ -32,16 +37,20 @@ struct pshare_stable_node {
 	unsigned long kpfn;
 	int rmap_hlist_len;
 	int nid;
+	/* pshare's own, past everything the kernel reads */
+	u64 hash;
+	u64 domain;
+	struct pshare_mm *owner;
 };
 
 /**
  * struct pshare_rmap_item - one mapping of a merged page
- * @next: next item of the same registration
+ * @range: the registration holding this mapping
  * @anon_vma: the mapping's anon_vma, referenced; read by rmap_walk_ksm()
  * @mm: the mapping's mm; read by rmap_walk_ksm()
  * @address: the user address; low bits are pshare flags, which the kernel
  *	     masks off with PAGE_MASK
- * @flags: pshare's per-item state
+ * @flags: unused, zero
  * @head: the stable node this item shares
  * @hlist: on @head->hlist; changed only with the KSM page locked
  *
@@ -49,7 +58,7 @@ struct pshare_stable_node {
  * its struct ksm_rmap_item; kabi_check.c asserts them.
  */
 struct pshare_rmap_item {
-	struct pshare_rmap_item *next;
+	struct pshare_range *range;
 	struct anon_vma *anon_vma;
 	struct mm_struct *mm;
 	unsigned long address;

@@ -7,6 +7,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include "index.h"
+#include "ops.h"
 #include "pshare.h"
 #include "symbols.h"
 
@@ -47,9 +49,17 @@ static int __init pshare_init(void)
 	if (ret)
 		return ret;
 
-	ret = pshare_scan_start();
+	ret = pshare_ops_init();
 	if (ret)
 		return ret;
+
+	ret = pshare_merge_init();
+	if (ret)
+		return ret;
+
+	ret = pshare_scan_start();
+	if (ret)
+		goto destroy_caches;
 
 	ret = pshare_sysfs_init();
 	if (ret)
@@ -66,6 +76,8 @@ remove_sysfs:
 	pshare_sysfs_exit();
 stop_scan:
 	pshare_scan_stop();
+destroy_caches:
+	pshare_merge_exit();
 	return ret;
 }
 
@@ -74,6 +86,9 @@ static void __exit pshare_exit(void)
 	pshare_chardev_exit();
 	pshare_sysfs_exit();
 	pshare_scan_stop();
+	pshare_register_exit();
+	pshare_index_exit();
+	pshare_merge_exit();
 	pr_info("unloaded\n");
 }
 

@@ -4,7 +4,11 @@
 #define _PSHARE_H
 
 #include <linux/atomic.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/xarray.h>
+#include <linux/pshare.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <pshare/compat.h>
@@ -23,6 +27,7 @@ enum pshare_run_state {
  * @run: an &enum pshare_run_state
  * @pages_to_scan: pages the scanner examines per batch
  * @sleep_millisecs: milliseconds the scanner sleeps between batches
+ * @max_page_sharing: most mappings one merged page may have
  *
  * Writers hold pshare_lock; the scanner reads with READ_ONCE() and may see
  * a new value one batch late.
@@ -31,6 +36,7 @@ struct pshare_tunables {
 	unsigned int run;
 	unsigned int pages_to_scan;
 	unsigned int sleep_millisecs;
+	unsigned int max_page_sharing;
 };
 
 /* Defaults and ranges of the tunables, shared by sysfs.c and the docs. */
@@ -40,25 +46,183 @@ struct pshare_tunables {
 #define PSHARE_PAGES_TO_SCAN_MAX	(1U << 20)
 #define PSHARE_SLEEP_MS_DEFAULT		20
 #define PSHARE_SLEEP_MS_MAX		3600000U
+#define PSHARE_MAX_SHARING_DEFAULT	256
+#define PSHARE_MAX_SHARING_MIN		2
+#define PSHARE_MAX_SHARING_MAX		65536
 
 /**
- * struct pshare_stats - counters shown in sysfs
+ * struct pshare_stats - host-wide counters shown in sysfs
  * @full_scans: completed passes over every registered range
+ * @pages_shared: merged pages with at least one mapping on record
+ * @rmap_items: mappings of merged pages on record
+ * @pages_unshared: pages scanned, stable, with no twin yet (hinted)
+ * @pages_volatile: pages skipped because their content changed
+ * @zero_pages_sharing: pages pshare mapped to the kernel's zero page
+ * @metadata_bytes: every byte pshare allocated and holds
+ * @stable_nodes: merged pages pshare created and still tracks
+ *
+ * Written under pshare_engine_lock (plain stores); read locklessly.
+ * pages_sharing is @rmap_items - @pages_shared.
  */
 struct pshare_stats {
 	atomic_long_t full_scans;
+	atomic_long_t pages_shared;
+	atomic_long_t rmap_items;
+	atomic_long_t pages_unshared;
+	atomic_long_t pages_volatile;
+	atomic_long_t zero_pages_sharing;
+	atomic_long_t metadata_bytes;
+	atomic_long_t stable_nodes;
 };
 
+/*
+ * Per-page metadata of a registration: one u32 per page.
+ * bits 0-1: the page's class; bit 2: @csum valid; bit 3: unmapped (gone);
+ * bits 4-31: the top 28 bits of the low half of the page's xxh64, to tell
+ * a page that changed since its last scan (volatile) from a stable one.
+ */
+#define PSHARE_PM_CLASS		0x3u
+#define PSHARE_PM_NONE		0x0u	/* not hinted: new, merged or skipped */
+#define PSHARE_PM_UNSHARED	0x1u	/* stable, hinted, no twin yet */
+#define PSHARE_PM_VOLATILE	0x2u	/* changed since the last scan */
+#define PSHARE_PM_ZERO		0x3u	/* mapped to the zero page by pshare */
+#define PSHARE_PM_SEEN		0x4u
+#define PSHARE_PM_GONE		0x8u
+#define PSHARE_PM_CSUM(h)	((u32)(h) & ~0xfu)
+
+struct pshare_mm;
+
+/**
+ * struct pshare_range - one registration: a range of one address space
+ * @link: on @pmm->ranges, under pshare_engine_lock
+ * @pmm: the address space's &struct pshare_mm
+ * @start: first address
+ * @end: address past the last page
+ * @npages: pages in the range
+ * @ngone: pages unmapped since registration; at @npages it ends
+ * @domain: sharing domain
+ * @id: index in the range IDR, named by hints
+ * @meta: per-page metadata, see PSHARE_PM_*; under pshare_engine_lock
+ * @items: rmap items of merged pages, by page index; under pshare_engine_lock
+ */
+struct pshare_range {
+	struct list_head link;
+	struct pshare_mm *pmm;
+	unsigned long start;
+	unsigned long end;
+	unsigned long npages;
+	unsigned long ngone;
+	u64 domain;
+	u32 id;
+	u32 *meta;
+	struct xarray items;
+};
+
+/**
+ * struct pshare_unmapped - an address interval unmapped since the last scan
+ * @link: on &pshare_mm.unmapped, under &pshare_mm.unmap_lock
+ * @start: first address
+ * @end: address past the last
+ */
+struct pshare_unmapped {
+	struct list_head link;
+	unsigned long start;
+	unsigned long end;
+};
+
+/**
+ * struct pshare_mm - an address space with registrations
+ * @mn: mmu notifier: release at exit, invalidate on munmap
+ * @mm: the address space; pinned with mmgrab()
+ * @link: on pshare_mms, under pshare_engine_lock
+ * @ranges: its &struct pshare_range, sorted; under pshare_engine_lock
+ * @tgid: registering process
+ * @comm: its command name
+ * @dead: set by the release notifier at exit; the scanner then reaps it
+ * @unmap_lock: protects @unmapped and @unmap_overflow (a spinlock: the
+ *		notifier may not sleep)
+ * @unmapped: intervals unmapped since the scanner last looked
+ * @nr_unmapped: entries on @unmapped
+ * @unmap_overflow: an interval could not be recorded; recheck every VMA
+ * @registered: pages registered
+ * @items: mappings of merged pages on record
+ * @owned: merged pages whose first mapping on record is here
+ * @zero: pages mapped to the zero page by pshare
+ *
+ * The counters are written under pshare_engine_lock.
+ */
+struct pshare_mm {
+	struct mmu_notifier mn;
+	struct mm_struct *mm;
+	struct list_head link;
+	struct list_head ranges;
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
+	bool dead;
+	spinlock_t unmap_lock;
+	struct list_head unmapped;
+	unsigned int nr_unmapped;
+	bool unmap_overflow;
+	unsigned long registered;
+	unsigned long items;
+	unsigned long owned;
+	unsigned long zero;
+};
+
+/*
+ * pshare_engine_lock guards everything the scanner works on: pshare_mms and
+ * every pshare_mm's ranges, the content index, the stable nodes' own fields
+ * (not their hlist: that is under the KSM page lock) and the counters.
+ * Order: pshare_lock, then pshare_engine_lock, then an mm's mmap_lock, then
+ * a page lock, then a page table lock. Only one mmap_lock at a time.
+ */
+extern struct mutex pshare_engine_lock;
+extern struct list_head pshare_mms;
 /* pshare_lock serialises tunable writes, run-state changes and unload. */
 extern struct mutex pshare_lock;
 extern struct pshare_tunables pshare_tun;
 extern struct pshare_stats pshare_stats;
+
+static inline void pshare_meta_account(long bytes)
+{
+	atomic_long_add(bytes, &pshare_stats.metadata_bytes);
+}
+
+/* register.c */
+int pshare_register(struct mm_struct *mm, unsigned long start,
+		    unsigned long len, u64 domain, u32 flags);
+int pshare_unregister(struct mm_struct *mm, unsigned long start,
+		      unsigned long len);
+int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
+void pshare_process_unmapped(struct pshare_mm *pmm);
+void pshare_reap_dead(void);
+bool pshare_reap_pending(void);
+void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
+			   u32 class);
+struct pshare_range *pshare_range_by_id(u32 id);
+void pshare_register_exit(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+int pshare_check_range(unsigned long start, unsigned long len);
+#endif
+
+/* merge.c */
+struct pshare_rmap_item;
+struct pshare_stable_node;
+void pshare_merge_page(struct pshare_range *r, unsigned long idx,
+		       struct page *page, u64 hash);
+void pshare_remove_item(struct pshare_rmap_item *item);
+void pshare_range_drop_items(struct pshare_range *r, bool unmerge);
+void pshare_prune_nodes(void);
+int pshare_merge_init(void);
+void pshare_merge_exit(void);
 
 /* scan.c */
 int pshare_scan_start(void);
 void pshare_scan_stop(void);
 void pshare_scan_wake(void);
 int pshare_set_run(unsigned int run);
+void pshare_scan_forget(struct pshare_range *r);
+int pshare_unmerge_all(void);
 
 /* sysfs.c */
 int pshare_sysfs_init(void);

@@ -5,43 +5,222 @@
 #include <linux/freezer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/ksm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include "kabi.h"
+#include "ops.h"
 #include "pshare.h"
+#include "symbols.h"
 
 struct pshare_tunables pshare_tun = {
 	.run = PSHARE_RUN_DEFAULT,
 	.pages_to_scan = PSHARE_PAGES_TO_SCAN_DEFAULT,
 	.sleep_millisecs = PSHARE_SLEEP_MS_DEFAULT,
+	.max_page_sharing = PSHARE_MAX_SHARING_DEFAULT,
 };
 struct pshare_stats pshare_stats;
+
+/*
+ * For tests only: keep only the low @hash_bits bits of each page's hash, so
+ * that different pages collide and the byte compare must tell them apart.
+ * 0 (the default) keeps all 64.
+ */
+static unsigned int hash_bits;
+module_param(hash_bits, uint, 0400);
+MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
 
 static struct task_struct *pshare_thread;
 static DECLARE_WAIT_QUEUE_HEAD(pshare_thread_wait);
 
 /*
- * Skeleton: the engine (registration, index, merge) replaces these three.
- * Until then nothing can be registered, so pshared stays asleep.
+ * Where the scan is: the next page to look at. Under pshare_engine_lock;
+ * pshare_scan_forget() moves it off a registration about to be freed.
  */
-static bool pshare_scan_has_work(void)
+static struct {
+	struct pshare_range *range;
+	unsigned long idx;
+} pshare_cursor;
+
+static u64 pshare_hash(struct page *page)
 {
-	return false;
+	u64 hash = pshare_ops_hash(page);
+
+	if (hash_bits && hash_bits < 64) {
+		/* Keep the zero page's hash, so zero pages still go fast. */
+		if (hash != pshare_zero_hash)
+			hash &= (1ULL << hash_bits) - 1;
+	}
+	return hash;
 }
 
+/**
+ * pshare_scan_forget() - move the cursor off @r, which is going away
+ * @r: the registration
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_scan_forget(struct pshare_range *r)
+{
+	if (pshare_cursor.range == r) {
+		struct pshare_mm *pmm = r->pmm;
+
+		if (!list_is_last(&r->link, &pmm->ranges)) {
+			pshare_cursor.range = list_next_entry(r, link);
+			pshare_cursor.idx = 0;
+		} else {
+			pshare_cursor.range = NULL;
+		}
+	}
+}
+
+/* The first registration of the address space after @pmm, wrapping. */
+static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm,
+						 bool *wrapped)
+{
+	struct list_head *pos = pmm ? &pmm->link : &pshare_mms;
+	int n;
+
+	/* At most one lap of the list, skipping address spaces with none. */
+	for (n = 0; n <= 1; ) {
+		pos = pos->next;
+		if (pos == &pshare_mms) {
+			*wrapped = true;
+			n++;
+			continue;
+		}
+		pmm = list_entry(pos, struct pshare_mm, link);
+		if (READ_ONCE(pmm->dead))
+			continue;
+		pshare_process_unmapped(pmm);
+		if (!list_empty(&pmm->ranges))
+			return list_first_entry(&pmm->ranges,
+						struct pshare_range, link);
+	}
+	return NULL;
+}
+
+/* Advance the cursor to the next page; count a full scan on wrapping. */
+static struct pshare_range *pshare_cursor_next(unsigned long *idx)
+{
+	struct pshare_range *r = pshare_cursor.range;
+	bool wrapped = false, was_scanning = r != NULL;
+
+	if (r && ++pshare_cursor.idx < r->npages)
+		goto found;
+	if (r && !list_is_last(&r->link, &r->pmm->ranges)) {
+		r = list_next_entry(r, link);
+	} else {
+		/* Wrapping from the start of the list is not a full scan. */
+		r = pshare_next_mm_range(r ? r->pmm : NULL, &wrapped);
+		if (wrapped && was_scanning) {
+			atomic_long_inc(&pshare_stats.full_scans);
+			pshare_prune_nodes();
+		}
+		/*
+		 * Pages wait in per-CPU LRU batches with a reference held,
+		 * which fails the refcount check of write protection: drain
+		 * them once per pass, as ksmd does.
+		 */
+		if (wrapped)
+			pshare_sym.lru_add_drain_all();
+	}
+	pshare_cursor.range = r;
+	pshare_cursor.idx = 0;
+	if (!r)
+		return NULL;
+found:
+	*idx = pshare_cursor.idx;
+	return r;
+}
+
+/* Look at one registered page: still merged, changed, or a candidate. */
+static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+{
+	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	struct mm_struct *mm = r->pmm->mm;
+	struct pshare_rmap_item *item;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	u32 *m = &r->meta[idx];
+	u64 hash;
+
+	if (*m & PSHARE_PM_GONE)
+		return;
+	if (!mmget_not_zero(mm))
+		return;
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		page = pshare_ops_get_page(vma, addr);
+	mmap_read_unlock(mm);
+	mmput(mm);
+
+	item = xa_load(&r->items, idx);
+	if (item) {
+		if (page && page_folio(page)->mapping ==
+		    (void *)((unsigned long)item->head | PAGE_MAPPING_KSM))
+			goto out;	/* still merged */
+		pshare_remove_item(item);	/* written, swapped, unmapped */
+	}
+	if ((*m & PSHARE_PM_CLASS) == PSHARE_PM_ZERO) {
+		if (page && is_zero_pfn(page_to_pfn(page)))
+			goto out;	/* still the zero page */
+		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+	}
+	if (!page || is_zero_pfn(page_to_pfn(page)) || !PageAnon(page))
+		goto out;
+
+	hash = pshare_hash(page);
+	if ((*m & PSHARE_PM_SEEN) && (*m & ~0xfu) != PSHARE_PM_CSUM(hash)) {
+		/* Changed since the last pass: volatile, skip it this time. */
+		*m = (*m & 0xfu) | PSHARE_PM_CSUM(hash);
+		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
+		goto out;
+	}
+	*m = (*m & 0xfu) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
+	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+	pshare_merge_page(r, idx, page, hash);
+out:
+	if (page)
+		put_page(page);
+}
+
+/* Scan up to @pages pages. */
 static void pshare_scan_batch(unsigned int pages)
 {
-	atomic_long_inc(&pshare_stats.full_scans);
+	struct pshare_range *r;
+	unsigned long idx;
+
+	mutex_lock(&pshare_engine_lock);
+	pshare_reap_dead();
+	while (pages-- && READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
+	       !kthread_should_stop()) {
+		r = pshare_cursor_next(&idx);
+		if (!r)
+			break;
+		pshare_scan_page(r, idx);
+		if (need_resched()) {
+			/* Let ioctls in; they keep the cursor valid. */
+			mutex_unlock(&pshare_engine_lock);
+			cond_resched();
+			mutex_lock(&pshare_engine_lock);
+		}
+	}
+	mutex_unlock(&pshare_engine_lock);
 }
 
-static int pshare_unmerge_all(void)
+static bool pshare_scan_has_work(void)
 {
-	return 0;
+	return !list_empty_careful(&pshare_mms);
 }
 
-/* Work exists only while run is 1 and some memory is registered. */
+/* pshared runs while run is 1 and memory is registered, or to reap. */
 static bool pshare_scan_should_run(void)
 {
-	return READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
-	       pshare_scan_has_work();
+	return (READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
+		pshare_scan_has_work()) || pshare_reap_pending();
 }
 
 static int pshare_scand(void *unused)

@@ -36,11 +36,11 @@ static const struct {
 	    "__mmu_notifier_invalidate_range_start"),
 	SYM(mmu_notifier_invalidate_range_end,
 	    "__mmu_notifier_invalidate_range_end"),
-	SYM(walk_page_range, "walk_page_range"),
 	SYM(split_huge_page_to_list, "split_huge_page_to_list"),
-	SYM(lru_add_drain, "lru_add_drain"),
+	SYM(lru_add_drain_all, "lru_add_drain_all"),
 	SYM(put_anon_vma, "__put_anon_vma"),
 	SYM(mm_trace_rss_stat, "mm_trace_rss_stat"),
+	SYM(folio_free_swap, "folio_free_swap"),
 };
 
 typedef unsigned long (*kallsyms_lookup_name_t)(const char *name);

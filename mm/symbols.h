@@ -32,13 +32,11 @@ struct pshare_kernel_syms {
 	int (*mmu_notifier_invalidate_range_start)(struct mmu_notifier_range *r);
 	void (*mmu_notifier_invalidate_range_end)(struct mmu_notifier_range *r,
 						  bool only_end);
-	int (*walk_page_range)(struct mm_struct *mm, unsigned long start,
-			       unsigned long end, const struct mm_walk_ops *ops,
-			       void *private);
 	int (*split_huge_page_to_list)(struct page *page, struct list_head *list);
-	void (*lru_add_drain)(void);
+	void (*lru_add_drain_all)(void);
 	void (*put_anon_vma)(struct anon_vma *anon_vma);
 	void (*mm_trace_rss_stat)(struct mm_struct *mm, int member, long count);
+	bool (*folio_free_swap)(struct folio *folio);
 };
 
 extern struct pshare_kernel_syms pshare_sym;

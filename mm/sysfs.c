@@ -90,15 +90,62 @@ PSHARE_TUNABLE(pages_to_scan, PSHARE_PAGES_TO_SCAN_MIN,
 	       PSHARE_PAGES_TO_SCAN_MAX);
 /* sleep_millisecs: ms between batches; default 20, range 0 to 3600000. */
 PSHARE_TUNABLE(sleep_millisecs, 0, PSHARE_SLEEP_MS_MAX);
+/*
+ * max_page_sharing: most mappings of one merged page, which bounds the
+ * kernel's rmap walks over it; default 256, range 2 to 65536. Lowering it
+ * leaves existing merged pages as they are.
+ */
+PSHARE_TUNABLE(max_page_sharing, PSHARE_MAX_SHARING_MIN,
+	       PSHARE_MAX_SHARING_MAX);
 
-/* full_scans: completed passes over all registered memory; read-only. */
-static ssize_t full_scans_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
+/* A read-only counter of pshare_stats, in the unit its name says. */
+#define PSHARE_COUNTER(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%ld\n",					\
+			  atomic_long_read(&pshare_stats.name));	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+/* full_scans: completed passes over all registered memory. */
+PSHARE_COUNTER(full_scans);
+/* pages_shared: merged pages in use, each with one or more mappings. */
+PSHARE_COUNTER(pages_shared);
+/* pages_unshared: pages scanned and stable, with no twin found yet. */
+PSHARE_COUNTER(pages_unshared);
+/* pages_volatile: pages skipped because they changed between passes. */
+PSHARE_COUNTER(pages_volatile);
+/* zero_pages_sharing: pages pshare mapped to the kernel's zero page. */
+PSHARE_COUNTER(zero_pages_sharing);
+/* metadata_bytes: all memory pshare holds for its own bookkeeping. */
+PSHARE_COUNTER(metadata_bytes);
+
+/* pages_sharing: further mappings of merged pages, each a page saved. */
+static ssize_t pages_sharing_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%ld\n",
-			  atomic_long_read(&pshare_stats.full_scans));
+			  atomic_long_read(&pshare_stats.rmap_items) -
+			  atomic_long_read(&pshare_stats.pages_shared));
 }
-static struct kobj_attribute full_scans_attr = __ATTR_RO(full_scans);
+static struct kobj_attribute pages_sharing_attr = __ATTR_RO(pages_sharing);
+
+/*
+ * general_profit: bytes saved (pages_sharing and zero_pages_sharing) less
+ * metadata_bytes; negative while the bookkeeping costs more than it saves.
+ */
+static ssize_t general_profit_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	long saved = atomic_long_read(&pshare_stats.rmap_items) -
+		     atomic_long_read(&pshare_stats.pages_shared) +
+		     atomic_long_read(&pshare_stats.zero_pages_sharing);
+
+	return sysfs_emit(buf, "%ld\n", saved * (long)PAGE_SIZE -
+			  atomic_long_read(&pshare_stats.metadata_bytes));
+}
+static struct kobj_attribute general_profit_attr = __ATTR_RO(general_profit);
 
 /* version: the module version; read-only. */
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -112,7 +159,15 @@ static struct attribute *pshare_attrs[] = {
 	&run_attr.attr,
 	&pages_to_scan_attr.attr,
 	&sleep_millisecs_attr.attr,
+	&max_page_sharing_attr.attr,
 	&full_scans_attr.attr,
+	&pages_shared_attr.attr,
+	&pages_sharing_attr.attr,
+	&pages_unshared_attr.attr,
+	&pages_volatile_attr.attr,
+	&zero_pages_sharing_attr.attr,
+	&metadata_bytes_attr.attr,
+	&general_profit_attr.attr,
 	&version_attr.attr,
 	NULL,
 };

@@ -52,4 +52,18 @@ static inline unsigned long pshare_kprobe_entry(unsigned long addr)
 }
 #endif
 
+/*
+ * 6.1 keeps RSS counters as atomics and traces each change through
+ * mm_trace_rss_stat(), which is not exported (6.2 moved to percpu
+ * counters). @trace is that function, resolved by symbols.c.
+ */
+#include <linux/mm_types.h>
+static inline void pshare_dec_anon_rss(struct mm_struct *mm,
+				       void (*trace)(struct mm_struct *, int, long))
+{
+	long count = atomic_long_dec_return(&mm->rss_stat.count[MM_ANONPAGES]);
+
+	trace(mm, MM_ANONPAGES, count);
+}
+
 #endif /* _PSHARE_COMPAT_H */

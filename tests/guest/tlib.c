@@ -79,3 +79,130 @@ int t_sysfs_set(const char *name, long val)
 	snprintf(buf, sizeof(buf), "%ld", val);
 	return t_write_file(path, buf);
 }
+
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static int t_fd = -1;
+
+int t_pshare_fd(void)
+{
+	if (t_fd < 0)
+		t_fd = open("/dev/pshare", O_RDWR);
+	return t_fd;
+}
+
+int t_register(void *start, size_t len, uint64_t domain)
+{
+	struct pshare_register r = {
+		.start = (uintptr_t)start, .length = len, .domain = domain,
+	};
+
+	return ioctl(t_pshare_fd(), PSHARE_IOC_REGISTER, &r);
+}
+
+int t_unregister(void *start, size_t len)
+{
+	struct pshare_unregister u = { .start = (uintptr_t)start, .length = len };
+
+	return ioctl(t_pshare_fd(), PSHARE_IOC_UNREGISTER, &u);
+}
+
+int t_query(struct pshare_proc_stats *st)
+{
+	return ioctl(t_pshare_fd(), PSHARE_IOC_QUERY, st);
+}
+
+/* Wait until pshared completes @n more full scans; 0 on success. */
+int t_wait_scans(int n, int timeout_s)
+{
+	long target = t_sysfs("full_scans") + n;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	long i;
+
+	for (i = 0; i < timeout_s * 50L; i++) {
+		if (t_sysfs("full_scans") >= target)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	printf("  (timed out waiting for %d full scans)\n", n);
+	return -1;
+}
+
+/* Scan fast: the tests want results, not a gentle background rate. */
+void t_fast_scan(void)
+{
+	t_sysfs_set("pages_to_scan", 4096);
+	t_sysfs_set("sleep_millisecs", 1);
+	t_sysfs_set("run", 1);
+}
+
+uint64_t t_kpageflags(void *addr)
+{
+	uint64_t ent = 0, flags = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	int kfd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd >= 0 && pread(fd, &ent, 8, (uintptr_t)addr / PAGE_SZ * 8) == 8 &&
+	    (ent >> 63) && kfd >= 0)
+		pread(kfd, &flags, 8, (ent & ((1ULL << 55) - 1)) * 8);
+	else
+		flags = 0;
+	if (fd >= 0)
+		close(fd);
+	if (kfd >= 0)
+		close(kfd);
+	return flags;
+}
+
+int t_is_ksm(void *addr)
+{
+	return (t_kpageflags(addr) >> 21) & 1;		/* KPF_KSM */
+}
+
+int t_is_zero_page(void *addr)
+{
+	return (t_kpageflags(addr) >> 24) & 1;		/* KPF_ZERO_PAGE */
+}
+
+/* Fill a page with content determined by @seed; seed 0 is all zero. */
+void t_fill(void *page, uint64_t seed)
+{
+	uint64_t *p = page;
+	size_t i;
+
+	for (i = 0; i < PAGE_SZ / 8; i++)
+		p[i] = seed ? seed * 0x9e3779b97f4a7c15ULL + i : 0;
+}
+
+/* Does the page hold what t_fill(@seed) wrote? */
+int t_check(const void *page, uint64_t seed)
+{
+	const uint64_t *p = page;
+	size_t i;
+
+	for (i = 0; i < PAGE_SZ / 8; i++)
+		if (p[i] != (seed ? seed * 0x9e3779b97f4a7c15ULL + i : 0))
+			return 0;
+	return 1;
+}
+
+/* Private anonymous memory in small pages. */
+void *t_map(size_t pages)
+{
+	void *p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+	return p;
+}
+
+void t_expect_stat(const char *name, long want)
+{
+	long got = t_sysfs(name);
+
+	CHECK(got == want, "%s is %ld, want %ld", name, got, want);
+}

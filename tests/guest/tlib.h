@@ -36,3 +36,23 @@ long t_sysfs(const char *name);
 int t_sysfs_set(const char *name, long val);
 
 #endif
+
+/* pshare helpers */
+#include <stdint.h>
+#include <linux/pshare.h>
+
+#define PAGE_SZ 4096UL
+
+int t_pshare_fd(void);
+int t_register(void *start, size_t len, uint64_t domain);
+int t_unregister(void *start, size_t len);
+int t_query(struct pshare_proc_stats *st);
+int t_wait_scans(int n, int timeout_s);
+void t_fast_scan(void);
+uint64_t t_kpageflags(void *addr);
+int t_is_ksm(void *addr);
+int t_is_zero_page(void *addr);
+void t_fill(void *page, uint64_t seed);
+int t_check(const void *page, uint64_t seed);
+void *t_map(size_t pages);
+void t_expect_stat(const char *name, long want);

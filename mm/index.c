@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare: the content index. Two structures, both keyed by (domain, xxh64)
+ * and both under pshare_engine_lock:
+ *
+ * - the stable tree, an rbtree of merged pages (struct pshare_stable_node).
+ *   Several nodes may share a key: a full node (max_page_sharing), or a
+ *   hash collision, which the byte compare in the merge path catches.
+ *
+ * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
+ *   hint naming where it is: (registration id, page index) and 12 bits of
+ *   its hash. It is open addressed, probed over a fixed window, and never
+ *   deleted from: a hint is checked against its page's metadata when it is
+ *   found, and a stale one is simply overwritten. That keeps the cost per
+ *   scanned, unshared page at 4 bytes of page metadata plus one to two
+ *   slots of 8 bytes.
+ */
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/rbtree.h>
+#include <linux/slab.h>
+#include "index.h"
+#include "kabi.h"
+#include "pshare.h"
+
+static struct rb_root pshare_stable_root = RB_ROOT;
+
+/* Hint layout: id (16 bits) | page index (36 bits) | tag (12 bits). */
+#define HINT_TAG_BITS	12
+#define HINT_IDX_BITS	36
+#define HINT_PROBES	16
+#define HINT_MIN_SLOTS	1024UL
+
+static u64 *pshare_hints;
+static unsigned long pshare_hint_slots;	/* a power of two, or 0 */
+
+static int pshare_key_cmp(u64 d1, u64 h1, u64 d2, u64 h2)
+{
+	if (d1 != d2)
+		return d1 < d2 ? -1 : 1;
+	if (h1 != h2)
+		return h1 < h2 ? -1 : 1;
+	return 0;
+}
+
+/**
+ * pshare_index_stable_first() - the leftmost merged page with this key
+ * @domain: sharing domain
+ * @hash: content hash
+ *
+ * Return: the node, or NULL. Walk on with pshare_index_stable_next().
+ */
+struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash)
+{
+	struct rb_node *n = pshare_stable_root.rb_node;
+	struct pshare_stable_node *found = NULL;
+
+	while (n) {
+		struct pshare_stable_node *s =
+			rb_entry(n, struct pshare_stable_node, node);
+		int c = pshare_key_cmp(domain, hash, s->domain, s->hash);
+
+		if (c < 0) {
+			n = n->rb_left;
+		} else if (c > 0) {
+			n = n->rb_right;
+		} else {
+			found = s;
+			n = n->rb_left;
+		}
+	}
+	return found;
+}
+
+/** pshare_index_stable_next() - the next node with the same key, or NULL */
+struct pshare_stable_node *
+pshare_index_stable_next(struct pshare_stable_node *node)
+{
+	struct rb_node *n = rb_next(&node->node);
+	struct pshare_stable_node *s;
+
+	if (!n)
+		return NULL;
+	s = rb_entry(n, struct pshare_stable_node, node);
+	return s->domain == node->domain && s->hash == node->hash ? s : NULL;
+}
+
+/** pshare_index_stable_insert() - add a node; equal keys go right */
+void pshare_index_stable_insert(struct pshare_stable_node *node)
+{
+	struct rb_node **link = &pshare_stable_root.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct pshare_stable_node *s =
+			rb_entry(*link, struct pshare_stable_node, node);
+
+		parent = *link;
+		if (pshare_key_cmp(node->domain, node->hash, s->domain,
+				   s->hash) < 0)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&node->node, parent, link);
+	rb_insert_color(&node->node, &pshare_stable_root);
+}
+
+/** pshare_index_stable_erase() - remove a node */
+void pshare_index_stable_erase(struct pshare_stable_node *node)
+{
+	rb_erase(&node->node, &pshare_stable_root);
+	RB_CLEAR_NODE(&node->node);
+}
+
+/** pshare_index_stable_any() - some node of the tree, or NULL if empty */
+struct pshare_stable_node *pshare_index_stable_any(void)
+{
+	struct rb_node *n = rb_first(&pshare_stable_root);
+
+	return n ? rb_entry(n, struct pshare_stable_node, node) : NULL;
+}
+
+static unsigned long pshare_hint_slot(u64 domain, u64 hash)
+{
+	return hash_64(hash ^ hash_64(domain, 64), ilog2(pshare_hint_slots));
+}
+
+static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
+{
+	return ((u64)id << (HINT_IDX_BITS + HINT_TAG_BITS)) |
+	       ((u64)idx << HINT_TAG_BITS) | (hash >> (64 - HINT_TAG_BITS));
+}
+
+/**
+ * pshare_index_hint_find() - a hinted page that may hold the same content
+ * @domain: sharing domain
+ * @hash: content hash
+ * @self_id: registration of the page looking, which is never returned
+ * @self_idx: its page index
+ * @id: out, the hint's registration
+ * @idx: out, the hint's page index
+ *
+ * The hint may be stale; the caller checks it against the page metadata and
+ * compares the bytes.
+ *
+ * Return: true if a hint with a matching tag was found.
+ */
+bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
+			    unsigned long self_idx, u32 *id, unsigned long *idx)
+{
+	unsigned long slot, i, mask = pshare_hint_slots - 1;
+	u64 tag = hash >> (64 - HINT_TAG_BITS);
+
+	if (!pshare_hint_slots)
+		return false;
+	slot = pshare_hint_slot(domain, hash);
+	for (i = 0; i < HINT_PROBES; i++) {
+		u64 h = pshare_hints[(slot + i) & mask];
+		u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
+		unsigned long hidx = (h >> HINT_TAG_BITS) &
+				     ((1UL << HINT_IDX_BITS) - 1);
+
+		if (!h || (h & ((1 << HINT_TAG_BITS) - 1)) != tag)
+			continue;
+		if (hid == self_id && hidx == self_idx)
+			continue;
+		*id = hid;
+		*idx = hidx;
+		return true;
+	}
+	return false;
+}
+
+/* Is the hint in @h still true of its page? */
+static bool pshare_hint_live(u64 h)
+{
+	u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
+	unsigned long hidx = (h >> HINT_TAG_BITS) & ((1UL << HINT_IDX_BITS) - 1);
+	struct pshare_range *r = h ? pshare_range_by_id(hid) : NULL;
+
+	return r && hidx < r->npages &&
+	       (r->meta[hidx] & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED;
+}
+
+/**
+ * pshare_index_hint_insert() - remember a page seen once
+ * @domain: sharing domain
+ * @hash: content hash
+ * @id: its registration
+ * @idx: its page index
+ *
+ * Takes a free or stale slot in the probe window, else the first slot.
+ */
+void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
+{
+	unsigned long slot, i, mask = pshare_hint_slots - 1;
+
+	if (!pshare_hint_slots)
+		return;
+	slot = pshare_hint_slot(domain, hash);
+	for (i = 0; i < HINT_PROBES; i++) {
+		if (!pshare_hint_live(pshare_hints[(slot + i) & mask]))
+			break;
+	}
+	if (i == HINT_PROBES)
+		i = 0;
+	pshare_hints[(slot + i) & mask] = pshare_hint_make(hash, id, idx);
+}
+
+/** pshare_index_hint_clear() - forget every hint */
+void pshare_index_hint_clear(void)
+{
+	if (pshare_hints)
+		memset(pshare_hints, 0, pshare_hint_slots * sizeof(u64));
+}
+
+/**
+ * pshare_index_resize() - size the hint table for @pages registered pages
+ * @pages: pages registered in all
+ *
+ * One slot per page, rounded up to a power of two. Hints are only hints:
+ * a resize drops them and the next pass puts them back.
+ *
+ * Return: 0, or -ENOMEM (the old table stays).
+ */
+int pshare_index_resize(unsigned long pages)
+{
+	unsigned long slots = pages ? roundup_pow_of_two(max(pages,
+							     HINT_MIN_SLOTS)) : 0;
+	u64 *table = NULL;
+
+	if (slots == pshare_hint_slots)
+		return 0;
+	/* Shrink lazily: only when a quarter would do. */
+	if (slots && slots < pshare_hint_slots && slots * 4 > pshare_hint_slots)
+		return 0;
+	if (slots) {
+		table = kvcalloc(slots, sizeof(u64), GFP_KERNEL);
+		if (!table)
+			return -ENOMEM;
+	}
+	pshare_meta_account((long)(slots - pshare_hint_slots) * sizeof(u64));
+	kvfree(pshare_hints);
+	pshare_hints = table;
+	pshare_hint_slots = slots;
+	return 0;
+}
+
+/** pshare_index_exit() - free the hint table; the stable tree is empty */
+void pshare_index_exit(void)
+{
+	pshare_index_resize(0);
+	WARN_ON_ONCE(!RB_EMPTY_ROOT(&pshare_stable_root));
+}

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare: the merge primitive. Decides, for one scanned page, whether it
+ * joins an existing merged page, forms a new one with a hinted twin, goes
+ * to the zero page, or becomes a hint; and keeps the merged pages' nodes
+ * and rmap items, which the kernel's own KSM code reads.
+ *
+ * Every function here runs under pshare_engine_lock and takes one mm's
+ * mmap_lock at a time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ksm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/slab.h>
+#include "index.h"
+#include "kabi.h"
+#include "ops.h"
+#include "pshare.h"
+
+static struct kmem_cache *pshare_node_cache;
+static struct kmem_cache *pshare_item_cache;
+
+/* As the kernel's page_stable_node(): the node of a KSM page. */
+static struct pshare_stable_node *pshare_page_node(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+
+	if (!folio_test_ksm(folio))
+		return NULL;
+	return (struct pshare_stable_node *)(mapping & ~PAGE_MAPPING_FLAGS);
+}
+
+/* As the kernel's set_page_stable_node(); @page is locked. */
+static void pshare_set_page_node(struct page *page,
+				 struct pshare_stable_node *node)
+{
+	page->mapping = (void *)((unsigned long)node | PAGE_MAPPING_KSM);
+}
+
+static struct pshare_rmap_item *pshare_item_alloc(void)
+{
+	struct pshare_rmap_item *item;
+
+	item = kmem_cache_zalloc(pshare_item_cache, GFP_KERNEL);
+	if (item)
+		pshare_meta_account(kmem_cache_size(pshare_item_cache));
+	return item;
+}
+
+static void pshare_item_free(struct pshare_rmap_item *item)
+{
+	kmem_cache_free(pshare_item_cache, item);
+	pshare_meta_account(-(long)kmem_cache_size(pshare_item_cache));
+}
+
+/*
+ * A live node pins the module: the kernel reaches it through page->mapping,
+ * so the module may not go while any page points here.
+ */
+static struct pshare_stable_node *pshare_node_alloc(void)
+{
+	struct pshare_stable_node *node;
+
+	if (!try_module_get(THIS_MODULE))
+		return NULL;
+	node = kmem_cache_zalloc(pshare_node_cache, GFP_KERNEL);
+	if (!node) {
+		module_put(THIS_MODULE);
+		return NULL;
+	}
+	RB_CLEAR_NODE(&node->node);
+	INIT_HLIST_HEAD(&node->hlist);
+	pshare_meta_account(kmem_cache_size(pshare_node_cache));
+	return node;
+}
+
+static void pshare_node_free(struct pshare_stable_node *node)
+{
+	if (!RB_EMPTY_NODE(&node->node)) {
+		pshare_index_stable_erase(node);
+		atomic_long_dec(&pshare_stats.stable_nodes);
+	}
+	kmem_cache_free(pshare_node_cache, node);
+	pshare_meta_account(-(long)kmem_cache_size(pshare_node_cache));
+	module_put(THIS_MODULE);
+}
+
+/* Bookkeeping of one item leaving @node's hlist. */
+static void pshare_item_unlinked(struct pshare_stable_node *node,
+				 struct pshare_rmap_item *item)
+{
+	struct pshare_mm *pmm = item->range->pmm;
+
+	node->rmap_hlist_len--;
+	atomic_long_dec(&pshare_stats.rmap_items);
+	pmm->items--;
+	if (hlist_empty(&node->hlist)) {
+		atomic_long_dec(&pshare_stats.pages_shared);
+		node->owner->owned--;
+		node->owner = NULL;
+	} else if (node->owner == pmm) {
+		struct pshare_rmap_item *first =
+			hlist_entry(node->hlist.first, struct pshare_rmap_item,
+				    hlist);
+
+		pmm->owned--;
+		node->owner = first->range->pmm;
+		node->owner->owned++;
+	}
+	xa_erase(&item->range->items,
+		 (item->address - item->range->start) >> PAGE_SHIFT);
+	pshare_ops_put_anon_vma(item->anon_vma);
+	pshare_item_free(item);
+}
+
+/*
+ * The node's page is gone (freed, so page->mapping was cleared): nothing
+ * reaches the node any more. Drop its items and the node.
+ */
+static void pshare_node_remove_stale(struct pshare_stable_node *node)
+{
+	struct pshare_rmap_item *item;
+	struct hlist_node *tmp;
+
+	hlist_for_each_entry_safe(item, tmp, &node->hlist, hlist) {
+		hlist_del(&item->hlist);
+		pshare_item_unlinked(node, item);
+	}
+	pshare_node_free(node);
+}
+
+/*
+ * The KSM page of @node, referenced and, with @lock, locked; or NULL if the
+ * node is stale, in which case it has been removed. As get_ksm_page().
+ */
+static struct page *pshare_node_page(struct pshare_stable_node *node,
+				     bool lock)
+{
+	void *expected = (void *)((unsigned long)node | PAGE_MAPPING_KSM);
+	unsigned long kpfn;
+	struct page *page;
+
+again:
+	kpfn = READ_ONCE(node->kpfn);	/* address dependency */
+	page = pfn_to_page(kpfn);
+	if (READ_ONCE(page->mapping) != expected)
+		goto stale;
+	/* Refcount 0 is a free page, unless it is frozen in swap cache. */
+	while (!get_page_unless_zero(page)) {
+		if (!PageSwapCache(page))
+			goto stale;
+		cpu_relax();
+	}
+	if (READ_ONCE(page->mapping) != expected) {
+		put_page(page);
+		goto stale;
+	}
+	if (lock) {
+		lock_page(page);
+		if (READ_ONCE(page->mapping) != expected) {
+			unlock_page(page);
+			put_page(page);
+			goto stale;
+		}
+	}
+	return page;
+
+stale:
+	/* Pairs with the smp_wmb() in folio_migrate_ksm() before kpfn moves. */
+	smp_rmb();
+	if (READ_ONCE(node->kpfn) != kpfn)
+		goto again;
+	pshare_node_remove_stale(node);
+	return NULL;
+}
+
+/**
+ * pshare_remove_item() - forget one mapping of a merged page
+ * @item: the rmap item; freed here
+ *
+ * Its hlist changes only with the KSM page locked, as the kernel requires.
+ */
+void pshare_remove_item(struct pshare_rmap_item *item)
+{
+	struct pshare_stable_node *node = item->head;
+	struct page *kpage = pshare_node_page(node, true);
+
+	if (!kpage)		/* stale: the item went with the node */
+		return;
+	hlist_del(&item->hlist);
+	pshare_item_unlinked(node, item);
+	unlock_page(kpage);
+	put_page(kpage);
+}
+
+/* Add @item for (@r, @idx) to @node; @kpage is locked. */
+static void pshare_item_link(struct pshare_stable_node *node,
+			     struct pshare_rmap_item *item,
+			     struct pshare_range *r, unsigned long idx)
+{
+	item->head = node;
+	hlist_add_head(&item->hlist, &node->hlist);
+	if (!node->rmap_hlist_len++) {
+		atomic_long_inc(&pshare_stats.pages_shared);
+		node->owner = r->pmm;
+		r->pmm->owned++;
+	}
+	atomic_long_inc(&pshare_stats.rmap_items);
+	r->pmm->items++;
+	/* The slot was reserved before merging: this store cannot fail. */
+	xa_store(&r->items, idx, item, GFP_NOWAIT);
+}
+
+/*
+ * Merge the page at (@r, @idx) into @kpage (or, with @kpage NULL, make it a
+ * KSM page with no node), under its mm's mmap_lock. On success fill @item
+ * with the mapping (anon_vma referenced), if @item is given.
+ */
+static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
+			   struct page *page, struct page *kpage,
+			   struct pshare_rmap_item *item)
+{
+	struct mm_struct *mm = r->pmm->mm;
+	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	int err = -EFAULT;
+
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		err = pshare_ops_merge_one(vma, addr, page, kpage);
+	if (!err && item) {
+		item->range = r;
+		item->mm = mm;
+		item->address = addr;
+		item->anon_vma = vma->anon_vma;
+		get_anon_vma(vma->anon_vma);
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+static void pshare_break_at(struct pshare_range *r, unsigned long idx)
+{
+	struct mm_struct *mm = r->pmm->mm;
+	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		pshare_ops_break_cow(vma, addr);
+	mmap_read_unlock(mm);
+}
+
+/* Try to join @page to a merged page of the same content. */
+static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
+				struct page *page, u64 hash)
+{
+	unsigned int max = READ_ONCE(pshare_tun.max_page_sharing);
+	struct pshare_stable_node *node, *next;
+	struct pshare_rmap_item *item = NULL;
+	bool merged = false;
+
+	for (node = pshare_index_stable_first(r->domain, hash); node;
+	     node = next) {
+		struct page *kpage;
+
+		next = pshare_index_stable_next(node);
+		if (node->rmap_hlist_len >= max && pshare_page_node(page) != node)
+			continue;
+		kpage = pshare_node_page(node, false);
+		if (!kpage)
+			continue;	/* stale, now removed */
+		if (kpage != page && !pshare_ops_pages_identical(page, kpage)) {
+			put_page(kpage);	/* a hash collision */
+			continue;
+		}
+		if (!item)
+			item = pshare_item_alloc();
+		if (!item || xa_reserve(&r->items, idx, GFP_KERNEL)) {
+			put_page(kpage);
+			break;
+		}
+		if (!pshare_merge_at(r, idx, page, kpage, item)) {
+			lock_page(kpage);
+			pshare_item_link(node, item, r, idx);
+			unlock_page(kpage);
+			item = NULL;
+			merged = true;
+		} else {
+			xa_release(&r->items, idx);
+		}
+		put_page(kpage);
+		break;
+	}
+	if (item)
+		pshare_item_free(item);
+	return merged;
+}
+
+/* The hinted page (@r2, @idx2), referenced, if it still holds @hash. */
+static struct page *pshare_hint_page(struct pshare_range *r2,
+				     unsigned long idx2, u64 hash)
+{
+	unsigned long addr = r2->start + (idx2 << PAGE_SHIFT);
+	struct mm_struct *mm = r2->pmm->mm;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	u32 m = r2->meta[idx2];
+
+	if ((m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
+	    (m & ~0xfu) != PSHARE_PM_CSUM(hash) || READ_ONCE(r2->pmm->dead))
+		return NULL;
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		page = pshare_ops_get_page(vma, addr);
+	mmap_read_unlock(mm);
+	if (page && (!PageAnon(page) || PageKsm(page))) {
+		put_page(page);
+		page = NULL;
+	}
+	return page;
+}
+
+/* Merge @page with its hinted twin into a new KSM page. */
+static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
+			      struct page *page, u64 hash)
+{
+	struct pshare_rmap_item *item1 = NULL, *item2 = NULL;
+	struct pshare_stable_node *node = NULL;
+	struct page *page2 = NULL;
+	struct pshare_range *r2;
+	unsigned long idx2;
+	bool merged = false;
+	u32 id2;
+
+	if (!pshare_index_hint_find(r->domain, hash, r->id, idx, &id2, &idx2))
+		return false;
+	r2 = pshare_range_by_id(id2);
+	if (!r2 || r2->domain != r->domain || idx2 >= r2->npages)
+		return false;
+	page2 = pshare_hint_page(r2, idx2, hash);
+	if (!page2)
+		return false;
+	if (page2 == page || !pshare_ops_pages_identical(page, page2))
+		goto out;	/* stale hint, or a hash collision */
+
+	node = pshare_node_alloc();
+	item1 = pshare_item_alloc();
+	item2 = pshare_item_alloc();
+	if (!node || !item1 || !item2)
+		goto out;
+	if (xa_reserve(&r->items, idx, GFP_KERNEL))
+		goto out;
+	if (xa_reserve(&r2->items, idx2, GFP_KERNEL)) {
+		xa_release(&r->items, idx);
+		goto out;
+	}
+
+	/* @page becomes the KSM page; then its twin is mapped to it. */
+	if (pshare_merge_at(r, idx, page, NULL, item1))
+		goto out_release;
+	if (pshare_merge_at(r2, idx2, page2, page, item2)) {
+		/* A KSM page with one mapping and no node: break it. */
+		pshare_ops_put_anon_vma(item1->anon_vma);
+		pshare_break_at(r, idx);
+		goto out_release;
+	}
+
+	lock_page(page);
+	node->kpfn = page_to_pfn(page);
+	node->nid = page_to_nid(page);
+	node->hash = hash;
+	node->domain = r->domain;
+	pshare_set_page_node(page, node);
+	pshare_item_link(node, item1, r, idx);
+	pshare_item_link(node, item2, r2, idx2);
+	unlock_page(page);
+	pshare_index_stable_insert(node);
+	atomic_long_inc(&pshare_stats.stable_nodes);
+	pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
+	node = NULL;
+	item1 = item2 = NULL;
+	merged = true;
+	goto out;
+
+out_release:
+	xa_release(&r->items, idx);
+	xa_release(&r2->items, idx2);
+out:
+	if (item1)
+		pshare_item_free(item1);
+	if (item2)
+		pshare_item_free(item2);
+	if (node)
+		pshare_node_free(node);
+	put_page(page2);
+	return merged;
+}
+
+/**
+ * pshare_merge_page() - find @page a twin, or remember it
+ * @r: its registration
+ * @idx: its page index
+ * @page: the page, referenced, not a KSM page of a live item here
+ * @hash: its xxh64
+ *
+ * In order: zero pages go to the kernel's zero page (across domains); then
+ * a merged page of the same domain and content; then a hinted twin; else
+ * the page is hinted. Context: pshare_engine_lock held, no mmap_lock.
+ */
+void pshare_merge_page(struct pshare_range *r, unsigned long idx,
+		       struct page *page, u64 hash)
+{
+	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+
+	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
+	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
+		pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
+		return;
+	}
+	if (pshare_merge_stable(r, idx, page, hash) ||
+	    pshare_merge_pair(r, idx, page, hash)) {
+		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+		return;
+	}
+	if (PageKsm(page))	/* someone else's, or busy: leave it */
+		return;
+	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
+	pshare_index_hint_insert(r->domain, hash, r->id, idx);
+}
+
+/**
+ * pshare_range_drop_items() - forget the merged pages of a registration
+ * @r: the registration
+ * @unmerge: first give each mapping a private copy (its mm must be live)
+ */
+void pshare_range_drop_items(struct pshare_range *r, bool unmerge)
+{
+	struct pshare_rmap_item *item;
+	unsigned long idx;
+
+	xa_for_each(&r->items, idx, item) {
+		if (unmerge)
+			pshare_break_at(r, idx);
+		pshare_remove_item(item);
+		cond_resched();
+	}
+}
+
+/**
+ * pshare_prune_nodes() - free nodes whose page is gone
+ *
+ * A node outlives its last item while its page is still mapped elsewhere
+ * (a fork child, say); once that page is freed, this reclaims the node.
+ */
+void pshare_prune_nodes(void)
+{
+	struct pshare_stable_node *node, *next;
+
+	for (node = pshare_index_stable_any(); node; node = next) {
+		struct rb_node *n = rb_next(&node->node);
+		struct page *kpage;
+
+		next = n ? rb_entry(n, struct pshare_stable_node, node) : NULL;
+		if (node->rmap_hlist_len)
+			continue;
+		kpage = pshare_node_page(node, false);
+		if (kpage)
+			put_page(kpage);
+		cond_resched();
+	}
+}
+
+/** pshare_merge_init() - create the node and item caches */
+int pshare_merge_init(void)
+{
+	pshare_node_cache = KMEM_CACHE(pshare_stable_node, 0);
+	if (!pshare_node_cache)
+		return -ENOMEM;
+	pshare_item_cache = KMEM_CACHE(pshare_rmap_item, 0);
+	if (!pshare_item_cache) {
+		kmem_cache_destroy(pshare_node_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/** pshare_merge_exit() - destroy the caches; every node is gone */
+void pshare_merge_exit(void)
+{
+	kmem_cache_destroy(pshare_item_cache);
+	kmem_cache_destroy(pshare_node_cache);
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare: the operations layer. Every read or write of a page table, and
+ * every page content access, happens here; the scan loop and the merge
+ * logic call these functions and never touch page tables themselves.
+ *
+ * write_protect and replace follow the kernel's own mm/ksm.c of the target
+ * kernel, step for step, with the inlines that call unexported functions
+ * (set_pte_at_notify, the mmu_notifier range wrappers, dec_mm_counter)
+ * rewritten to call the functions symbols.c resolved.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/huge_mm.h>
+#include <linux/ksm.h>
+#include <linux/mm_inline.h>
+#include <linux/mmu_notifier.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+#include <linux/swap.h>
+#include <linux/xxhash.h>
+#include <pshare/compat.h>
+#include "ops.h"
+#include "symbols.h"
+
+u64 pshare_zero_hash __ro_after_init;
+
+/* mmu_notifier_invalidate_range_start(), less its lockdep annotation. */
+static void pshare_mn_start(struct mmu_notifier_range *range)
+{
+	might_sleep();
+	if (mm_has_notifiers(range->mm)) {
+		range->flags |= MMU_NOTIFIER_RANGE_BLOCKABLE;
+		pshare_sym.mmu_notifier_invalidate_range_start(range);
+	}
+}
+
+static void pshare_mn_end(struct mmu_notifier_range *range)
+{
+	if (mm_has_notifiers(range->mm))
+		pshare_sym.mmu_notifier_invalidate_range_end(range, false);
+}
+
+/* set_pte_at_notify() */
+static void pshare_set_pte_notify(struct mm_struct *mm, unsigned long addr,
+				  pte_t *ptep, pte_t pte)
+{
+	if (mm_has_notifiers(mm))
+		pshare_sym.mmu_notifier_change_pte(mm, addr, pte);
+	set_pte_at(mm, addr, ptep, pte);
+}
+
+/* put_anon_vma() */
+void pshare_ops_put_anon_vma(struct anon_vma *anon_vma)
+{
+	if (atomic_dec_and_test(&anon_vma->refcount))
+		pshare_sym.put_anon_vma(anon_vma);
+}
+
+/**
+ * pshare_ops_vma_ok() - may pshare work on this VMA?
+ * @vma: the VMA
+ *
+ * Private anonymous memory only, and never a VMA the kernel's KSM owns.
+ */
+bool pshare_ops_vma_ok(struct vm_area_struct *vma)
+{
+	if (!vma_is_anonymous(vma) || vma_is_dax(vma))
+		return false;
+	return !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO |
+				  VM_DONTEXPAND | VM_HUGETLB | VM_MIXEDMAP |
+				  VM_MERGEABLE));
+}
+
+/**
+ * pshare_ops_find_vma() - the VMA to merge in at @addr
+ * @mm: the address space, mmap_lock held for read, mm_users > 0
+ * @addr: user address
+ *
+ * Return: the VMA, or NULL if there is none suitable or no anon_vma yet.
+ */
+struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
+					   unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	if (!atomic_read(&mm->mm_users))
+		return NULL;
+	vma = vma_lookup(mm, addr);
+	if (!vma || !vma->anon_vma || !pshare_ops_vma_ok(vma))
+		return NULL;
+	return vma;
+}
+
+/**
+ * pshare_ops_get_page() - the page mapped at @addr, with a reference
+ * @vma: the VMA, mmap_lock held for read
+ * @addr: user address
+ *
+ * Return: the page (maybe the zero page) or NULL if nothing is mapped.
+ */
+struct page *pshare_ops_get_page(struct vm_area_struct *vma,
+				 unsigned long addr)
+{
+	struct page *page = pshare_sym.follow_page(vma, addr, FOLL_GET);
+
+	return IS_ERR_OR_NULL(page) ? NULL : page;
+}
+
+/**
+ * pshare_ops_hash() - xxh64 of a page's content
+ * @page: the page, referenced
+ */
+u64 pshare_ops_hash(struct page *page)
+{
+	void *addr = kmap_local_page(page);
+	u64 hash = xxh64(addr, PAGE_SIZE, 0);
+
+	kunmap_local(addr);
+	return hash;
+}
+
+/** pshare_ops_is_zero() - is the page all zero bytes? */
+bool pshare_ops_is_zero(struct page *page)
+{
+	void *addr = kmap_local_page(page);
+	bool zero = !memchr_inv(addr, 0, PAGE_SIZE);
+
+	kunmap_local(addr);
+	return zero;
+}
+
+/** pshare_ops_pages_identical() - byte compare two pages */
+bool pshare_ops_pages_identical(struct page *a, struct page *b)
+{
+	void *pa = kmap_local_page(a);
+	void *pb = kmap_local_page(b);
+	bool same = !memcmp(pa, pb, PAGE_SIZE);
+
+	kunmap_local(pb);
+	kunmap_local(pa);
+	return same;
+}
+
+/*
+ * Make the PTE mapping @page at @addr read-only and clean, after checking
+ * that nobody holds an extra reference (GUP, O_DIRECT): mapcount + swapcache
+ * + ours must be the whole refcount. Called with @page locked.
+ */
+static int pshare_write_protect(struct vm_area_struct *vma, unsigned long addr,
+				struct page *page, pte_t *orig_pte)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	/*
+	 * DEFINE_PAGE_VMA_WALK() less page_to_pgoff(), whose hugetlb branch
+	 * is not exported: @page is a small page, so its index is its pgoff.
+	 */
+	struct page_vma_mapped_walk pvmw = {
+		.pfn = page_to_pfn(page),
+		.nr_pages = 1,
+		.pgoff = page->index,
+		.vma = vma,
+		.address = addr,
+	};
+	struct mmu_notifier_range range;
+	bool anon_exclusive;
+	int err = -EFAULT;
+	int swapped;
+
+	if (WARN_ON_ONCE(PageTransCompound(page)))
+		return -EFAULT;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma, mm, addr,
+				addr + PAGE_SIZE);
+	pshare_mn_start(&range);
+
+	if (!pshare_sym.page_vma_mapped_walk(&pvmw))
+		goto out_mn;
+	if (WARN_ON_ONCE(!pvmw.pte))
+		goto out_unlock;
+
+	anon_exclusive = PageAnonExclusive(page);
+	if (pte_write(*pvmw.pte) || pte_dirty(*pvmw.pte) ||
+	    (pte_protnone(*pvmw.pte) && pte_savedwrite(*pvmw.pte)) ||
+	    anon_exclusive || mm_tlb_flush_pending(mm)) {
+		pte_t entry;
+
+		swapped = PageSwapCache(page);
+		flush_cache_page(vma, addr, page_to_pfn(page));
+		/*
+		 * Clear the PTE and flush the TLB before checking the
+		 * refcount, so that no GUP-fast can start after the check.
+		 */
+		entry = pshare_sym.ptep_clear_flush(vma, addr, pvmw.pte);
+		if (page_mapcount(page) + 1 + swapped != page_count(page)) {
+			set_pte_at(mm, addr, pvmw.pte, entry);
+			goto out_unlock;
+		}
+		/* See page_try_share_anon_rmap(): clear the PTE first. */
+		if (anon_exclusive && page_try_share_anon_rmap(page)) {
+			set_pte_at(mm, addr, pvmw.pte, entry);
+			goto out_unlock;
+		}
+		if (pte_dirty(entry))
+			set_page_dirty(page);
+		if (pte_protnone(entry))
+			entry = pte_mkclean(pte_clear_savedwrite(entry));
+		else
+			entry = pte_mkclean(pte_wrprotect(entry));
+		pshare_set_pte_notify(mm, addr, pvmw.pte, entry);
+	}
+	*orig_pte = *pvmw.pte;
+	err = 0;
+
+out_unlock:
+	page_vma_mapped_walk_done(&pvmw);
+out_mn:
+	pshare_mn_end(&range);
+	return err;
+}
+
+/*
+ * Point the PTE at @addr, still @orig_pte, to @kpage (a KSM page, or the
+ * zero page) instead of @page. Called with @page locked and write-protected.
+ */
+static int pshare_replace(struct vm_area_struct *vma, unsigned long addr,
+			  struct page *page, struct page *kpage, pte_t orig_pte)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_notifier_range range;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *ptep, newpte;
+	pmd_t *pmd, pmde;
+	int err = -EFAULT;
+
+	pmd = pshare_sym.mm_find_pmd(mm, addr);
+	if (!pmd)
+		return -EFAULT;
+	/* A THP may be split or collapsed under us: test present and !THP. */
+	pmde = *pmd;
+	barrier();
+	if (!pmd_present(pmde) || pmd_trans_huge(pmde))
+		return -EFAULT;
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma, mm, addr,
+				addr + PAGE_SIZE);
+	pshare_mn_start(&range);
+
+	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!pte_same(*ptep, orig_pte)) {
+		pte_unmap_unlock(ptep, ptl);
+		goto out_mn;
+	}
+	if (WARN_ON_ONCE(PageAnonExclusive(page)) ||
+	    WARN_ON_ONCE(PageAnon(kpage) && PageAnonExclusive(kpage))) {
+		pte_unmap_unlock(ptep, ptl);
+		goto out_mn;
+	}
+
+	if (!is_zero_pfn(page_to_pfn(kpage))) {
+		get_page(kpage);
+		pshare_sym.page_add_anon_rmap(kpage, vma, addr, RMAP_NONE);
+		newpte = mk_pte(kpage, vma->vm_page_prot);
+	} else {
+		newpte = pte_mkspecial(pfn_pte(page_to_pfn(kpage),
+					       vma->vm_page_prot));
+		/* The zero page is not anonymous: keep RSS right. */
+		pshare_dec_anon_rss(mm, pshare_sym.mm_trace_rss_stat);
+	}
+
+	flush_cache_page(vma, addr, pte_pfn(*ptep));
+	/* Read-only to read-only with the same content: no notify needed. */
+	pshare_sym.ptep_clear_flush(vma, addr, ptep);
+	pshare_set_pte_notify(mm, addr, ptep, newpte);
+
+	folio = page_folio(page);
+	pshare_sym.page_remove_rmap(page, vma, false);
+	if (!folio_mapped(folio))
+		pshare_sym.folio_free_swap(folio);
+	folio_put(folio);
+
+	pte_unmap_unlock(ptep, ptl);
+	err = 0;
+out_mn:
+	pshare_mn_end(&range);
+	return err;
+}
+
+/**
+ * pshare_ops_merge_one() - write-protect @page, compare, and map @kpage
+ * @vma: the VMA of @addr, mmap_lock held for read
+ * @addr: where @page is mapped
+ * @page: an anonymous page, referenced by the caller
+ * @kpage: the KSM page or zero page to map instead of @page; or NULL to
+ *	   turn @page itself into a KSM page (with no node yet)
+ *
+ * The byte compare happens under @page's lock, after write protection, so
+ * that the content cannot change between the compare and the merge.
+ *
+ * Return: 0 if merged, -EFAULT or -EBUSY if not; @page is then unchanged.
+ */
+int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
+			 struct page *page, struct page *kpage)
+{
+	pte_t orig_pte = __pte(0);
+	int err = -EFAULT;
+
+	if (page == kpage)		/* already maps this KSM page */
+		return 0;
+	if (!PageAnon(page))
+		return -EFAULT;
+	/* Do not wait: come back to a busy page on the next pass. */
+	if (!trylock_page(page))
+		return -EBUSY;
+
+	if (PageTransCompound(page) &&
+	    pshare_sym.split_huge_page_to_list(page, NULL))
+		goto out_unlock;
+
+	if (pshare_write_protect(vma, addr, page, &orig_pte) == 0) {
+		if (!kpage) {
+			/* Upgrade to PageKsm with no node; the caller adds it. */
+			page->mapping = (void *)PAGE_MAPPING_KSM;
+			mark_page_accessed(page);
+			/* Reclaim frees clean pages: make it swap instead. */
+			if (!PageDirty(page))
+				SetPageDirty(page);
+			err = 0;
+		} else if (pshare_ops_pages_identical(page, kpage)) {
+			err = pshare_replace(vma, addr, page, kpage, orig_pte);
+		}
+	}
+out_unlock:
+	unlock_page(page);
+	return err;
+}
+
+/**
+ * pshare_ops_break_cow() - give @addr a private copy of a merged page
+ * @vma: the VMA, mmap_lock held for read
+ * @addr: user address
+ *
+ * As the kernel's break_ksm(): fault for write until the mapping is no
+ * longer a KSM page. Zero-page mappings are left as they are.
+ *
+ * Return: 0, or -ENOMEM if the copy could not be allocated.
+ */
+int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr)
+{
+	vm_fault_t ret = 0;
+	struct page *page;
+
+	do {
+		cond_resched();
+		page = pshare_sym.follow_page(vma, addr, FOLL_GET |
+					      FOLL_MIGRATION | FOLL_REMOTE);
+		if (IS_ERR_OR_NULL(page))
+			break;
+		if (PageKsm(page))
+			ret = handle_mm_fault(vma, addr, FAULT_FLAG_WRITE |
+					      FAULT_FLAG_REMOTE, NULL);
+		else
+			ret = VM_FAULT_WRITE;
+		put_page(page);
+	} while (!(ret & (VM_FAULT_WRITE | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV |
+			  VM_FAULT_OOM)));
+	return (ret & VM_FAULT_OOM) ? -ENOMEM : 0;
+}
+
+/** pshare_ops_init() - compute the zero page's hash */
+int pshare_ops_init(void)
+{
+	pshare_zero_hash = pshare_ops_hash(ZERO_PAGE(0));
+	return 0;
+}

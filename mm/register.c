@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare: registrations. A registration is a range of one address space;
+ * it belongs to the address space (not to a file descriptor) and ends on
+ * unregister, on munmap of the range, or when the process exits. An mmu
+ * notifier per address space reports the last two.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include "index.h"
+#include "ops.h"
+#include "pshare.h"
+
+DEFINE_MUTEX(pshare_engine_lock);
+LIST_HEAD(pshare_mms);
+/* Registrations by id, for hints; under pshare_engine_lock. */
+static DEFINE_IDR(pshare_range_idr);
+static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
+/* Address spaces that exited and wait for the scanner to reap them. */
+static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
+
+#define PSHARE_MAX_UNMAPPED	64	/* recorded intervals before overflow */
+#define PSHARE_RANGE_ID_MAX	(1 << 16)
+
+/**
+ * pshare_check_range() - validate a user range
+ * @start: first byte
+ * @len: length in bytes
+ *
+ * Return: 0, or -EINVAL if unaligned, empty, wrapping or beyond user space.
+ */
+PSHARE_VISIBLE_IF_KUNIT int pshare_check_range(unsigned long start,
+					       unsigned long len)
+{
+	if (!len || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(len))
+		return -EINVAL;
+	if (start + len < start || start + len > TASK_SIZE)
+		return -EINVAL;
+	return 0;
+}
+PSHARE_EXPORT_IF_KUNIT(pshare_check_range);
+
+/**
+ * pshare_meta_set_class() - change a page's class, keeping the counters
+ * @r: the registration
+ * @idx: page index
+ * @class: a PSHARE_PM_* class
+ */
+void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
+			   u32 class)
+{
+	u32 old = r->meta[idx] & PSHARE_PM_CLASS;
+
+	if (old == class)
+		return;
+	switch (old) {
+	case PSHARE_PM_UNSHARED:
+		atomic_long_dec(&pshare_stats.pages_unshared);
+		break;
+	case PSHARE_PM_VOLATILE:
+		atomic_long_dec(&pshare_stats.pages_volatile);
+		break;
+	case PSHARE_PM_ZERO:
+		atomic_long_dec(&pshare_stats.zero_pages_sharing);
+		r->pmm->zero--;
+		break;
+	}
+	switch (class) {
+	case PSHARE_PM_UNSHARED:
+		atomic_long_inc(&pshare_stats.pages_unshared);
+		break;
+	case PSHARE_PM_VOLATILE:
+		atomic_long_inc(&pshare_stats.pages_volatile);
+		break;
+	case PSHARE_PM_ZERO:
+		atomic_long_inc(&pshare_stats.zero_pages_sharing);
+		r->pmm->zero++;
+		break;
+	}
+	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_CLASS) | class;
+}
+
+/** pshare_range_by_id() - the registration with this id, or NULL */
+struct pshare_range *pshare_range_by_id(u32 id)
+{
+	return idr_find(&pshare_range_idr, id);
+}
+
+static void pshare_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct pshare_mm *pmm = container_of(mn, struct pshare_mm, mn);
+
+	WRITE_ONCE(pmm->dead, true);
+	atomic_inc(&pshare_dead_pmms);
+	pshare_scan_wake();
+}
+
+/*
+ * Record an munmap (or mremap away) for the scanner, which ends the
+ * registration of those pages. May not sleep: the OOM reaper calls this.
+ */
+static int pshare_mn_invalidate_start(struct mmu_notifier *mn,
+				      const struct mmu_notifier_range *range)
+{
+	struct pshare_mm *pmm = container_of(mn, struct pshare_mm, mn);
+	struct pshare_unmapped *u;
+
+	if (range->event != MMU_NOTIFY_UNMAP || READ_ONCE(pmm->dead))
+		return 0;
+	u = kmalloc(sizeof(*u), GFP_NOWAIT | __GFP_NOWARN);
+	spin_lock(&pmm->unmap_lock);
+	if (u && pmm->nr_unmapped < PSHARE_MAX_UNMAPPED) {
+		u->start = range->start;
+		u->end = range->end;
+		list_add_tail(&u->link, &pmm->unmapped);
+		pmm->nr_unmapped++;
+		pshare_meta_account(sizeof(*u));
+		u = NULL;
+	} else {
+		pmm->unmap_overflow = true;
+	}
+	spin_unlock(&pmm->unmap_lock);
+	kfree(u);
+	return 0;
+}
+
+static const struct mmu_notifier_ops pshare_mn_ops = {
+	.release = pshare_mn_release,
+	.invalidate_range_start = pshare_mn_invalidate_start,
+};
+
+/* Mark one page unmapped: its merged mapping, if any, is forgotten. */
+static void pshare_page_gone(struct pshare_range *r, unsigned long idx)
+{
+	struct pshare_rmap_item *item;
+
+	if (r->meta[idx] & PSHARE_PM_GONE)
+		return;
+	item = xa_load(&r->items, idx);
+	if (item)
+		pshare_remove_item(item);
+	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+	r->meta[idx] |= PSHARE_PM_GONE;
+	r->ngone++;
+	r->pmm->registered--;
+}
+
+static void pshare_range_free(struct pshare_range *r, bool unmerge)
+{
+	unsigned long idx;
+
+	pshare_scan_forget(r);
+	pshare_range_drop_items(r, unmerge);
+	for (idx = 0; idx < r->npages; idx++)
+		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+	idr_remove(&pshare_range_idr, r->id);
+	list_del(&r->link);
+	r->pmm->registered -= r->npages - r->ngone;
+	pshare_registered_pages -= r->npages;
+	xa_destroy(&r->items);
+	pshare_meta_account(-(long)(r->npages * sizeof(u32) + sizeof(*r)));
+	kvfree(r->meta);
+	kfree(r);
+	pshare_index_resize(pshare_registered_pages);
+}
+
+/* Free a pshare_mm that has no registration left. */
+static void pshare_mm_free(struct pshare_mm *pmm)
+{
+	struct pshare_unmapped *u, *tmp;
+
+	WARN_ON_ONCE(!list_empty(&pmm->ranges));
+	list_del(&pmm->link);
+	mmu_notifier_unregister(&pmm->mn, pmm->mm);
+	list_for_each_entry_safe(u, tmp, &pmm->unmapped, link) {
+		kfree(u);
+		pshare_meta_account(-(long)sizeof(*u));
+	}
+	mmdrop(pmm->mm);
+	kfree(pmm);
+	pshare_meta_account(-(long)sizeof(*pmm));
+}
+
+/* Is the page at @addr still in memory pshare may work on? */
+static bool pshare_addr_ok(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	return vma && pshare_ops_vma_ok(vma);
+}
+
+/**
+ * pshare_process_unmapped() - end the registration of unmapped pages
+ * @pmm: the address space
+ *
+ * Applies the intervals the notifier recorded; after an overflow, checks
+ * every registered page's VMA instead. A registration left with no page
+ * ends. Context: pshare_engine_lock held.
+ */
+void pshare_process_unmapped(struct pshare_mm *pmm)
+{
+	struct pshare_range *r, *rtmp;
+	struct pshare_unmapped *u, *tmp;
+	LIST_HEAD(list);
+	unsigned long idx;
+	bool overflow;
+
+	spin_lock(&pmm->unmap_lock);
+	list_splice_init(&pmm->unmapped, &list);
+	pmm->nr_unmapped = 0;
+	overflow = pmm->unmap_overflow;
+	pmm->unmap_overflow = false;
+	spin_unlock(&pmm->unmap_lock);
+
+	list_for_each_entry_safe(u, tmp, &list, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			unsigned long s = max(u->start, r->start);
+			unsigned long e = min(u->end, r->end);
+
+			for (; s < e; s += PAGE_SIZE)
+				pshare_page_gone(r, (s - r->start) >> PAGE_SHIFT);
+		}
+		kfree(u);
+		pshare_meta_account(-(long)sizeof(*u));
+	}
+	if (overflow && mmget_not_zero(pmm->mm)) {
+		mmap_read_lock(pmm->mm);
+		list_for_each_entry(r, &pmm->ranges, link) {
+			for (idx = 0; idx < r->npages; idx++) {
+				if (r->meta[idx] & PSHARE_PM_GONE ||
+				    pshare_addr_ok(pmm->mm, r->start +
+						   (idx << PAGE_SHIFT)))
+					continue;
+				/* Drop the lock: removing items locks pages. */
+				mmap_read_unlock(pmm->mm);
+				pshare_page_gone(r, idx);
+				mmap_read_lock(pmm->mm);
+			}
+		}
+		mmap_read_unlock(pmm->mm);
+		mmput(pmm->mm);
+	}
+	list_for_each_entry_safe(r, rtmp, &pmm->ranges, link) {
+		if (r->ngone == r->npages)
+			pshare_range_free(r, false);
+	}
+}
+
+/**
+ * pshare_reap_dead() - free what exited processes left
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_reap_dead(void)
+{
+	struct pshare_mm *pmm, *tmp;
+
+	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
+		struct pshare_range *r, *rtmp;
+
+		if (!READ_ONCE(pmm->dead))
+			continue;
+		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
+			pshare_range_free(r, false);
+		pshare_mm_free(pmm);
+		atomic_dec(&pshare_dead_pmms);
+	}
+}
+
+/** pshare_reap_pending() - does an exited process wait to be reaped? */
+bool pshare_reap_pending(void)
+{
+	return atomic_read(&pshare_dead_pmms) > 0;
+}
+
+static struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
+{
+	struct pshare_mm *pmm;
+
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		if (pmm->mm == mm && !READ_ONCE(pmm->dead))
+			return pmm;
+	}
+	return NULL;
+}
+
+/* The caller's pshare_mm, made on first use. Context: engine lock held. */
+static struct pshare_mm *pshare_mm_get(struct mm_struct *mm)
+{
+	struct pshare_mm *pmm = pshare_mm_find(mm);
+	int ret;
+
+	if (pmm)
+		return pmm;
+	pmm = kzalloc(sizeof(*pmm), GFP_KERNEL);
+	if (!pmm)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&pmm->ranges);
+	INIT_LIST_HEAD(&pmm->unmapped);
+	spin_lock_init(&pmm->unmap_lock);
+	pmm->mn.ops = &pshare_mn_ops;
+	ret = mmu_notifier_register(&pmm->mn, mm);
+	if (ret) {
+		kfree(pmm);
+		return ERR_PTR(ret);
+	}
+	mmgrab(mm);
+	pmm->mm = mm;
+	pmm->tgid = current->tgid;
+	get_task_comm(pmm->comm, current);
+	pshare_meta_account(sizeof(*pmm));
+	list_add_tail(&pmm->link, &pshare_mms);
+	return pmm;
+}
+
+/* Check that [start, end) is wholly private anonymous memory. */
+static int pshare_check_vmas(struct mm_struct *mm, unsigned long start,
+			     unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma)
+			return -ENOMEM;
+		if (vma->vm_flags & VM_MERGEABLE)
+			return -EBUSY;
+		if (!pshare_ops_vma_ok(vma))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * pshare_register() - register a range of @mm
+ * @mm: the caller's address space
+ * @start: first byte
+ * @len: bytes
+ * @domain: sharing domain
+ * @flags: must be 0
+ *
+ * Return: 0; -EINVAL for bad flags, a bad range or memory that is not
+ * private anonymous; -ENOMEM for a hole in the range or no memory; -EBUSY
+ * for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST for an overlap
+ * with a registration; -ENOSPC past 65535 registrations.
+ */
+int pshare_register(struct mm_struct *mm, unsigned long start,
+		    unsigned long len, u64 domain, u32 flags)
+{
+	unsigned long npages = len >> PAGE_SHIFT;
+	struct pshare_range *r, *pos;
+	struct pshare_mm *pmm;
+	int ret;
+
+	if (flags)
+		return -EINVAL;
+	ret = pshare_check_range(start, len);
+	if (ret)
+		return ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL);
+	if (!r->meta) {
+		ret = -ENOMEM;
+		goto free_range;
+	}
+	r->start = start;
+	r->end = start + len;
+	r->npages = npages;
+	r->domain = domain;
+	xa_init(&r->items);
+
+	mutex_lock(&pshare_engine_lock);
+	pmm = pshare_mm_get(mm);
+	if (IS_ERR(pmm)) {
+		ret = PTR_ERR(pmm);
+		goto unlock;
+	}
+	/* Apply older munmaps first: they must not hit the new range. */
+	pshare_process_unmapped(pmm);
+
+	mmap_read_lock(mm);
+	ret = pshare_check_vmas(mm, r->start, r->end);
+	mmap_read_unlock(mm);
+	if (ret)
+		goto put_mm;
+
+	list_for_each_entry(pos, &pmm->ranges, link) {
+		if (pos->start < r->end && r->start < pos->end) {
+			ret = -EEXIST;
+			goto put_mm;
+		}
+		if (pos->start >= r->end)
+			break;
+	}
+	ret = idr_alloc(&pshare_range_idr, r, 1, PSHARE_RANGE_ID_MAX,
+			GFP_KERNEL);
+	if (ret < 0)
+		goto put_mm;
+	r->id = ret;
+	r->pmm = pmm;
+	list_add_tail(&r->link, &pos->link);	/* before @pos: sorted */
+	pmm->registered += npages;
+	pshare_registered_pages += npages;
+	pshare_meta_account(npages * sizeof(u32) + sizeof(*r));
+	pshare_index_resize(pshare_registered_pages);
+	mutex_unlock(&pshare_engine_lock);
+	pshare_scan_wake();
+	return 0;
+
+put_mm:
+	if (list_empty(&pmm->ranges))
+		pshare_mm_free(pmm);
+unlock:
+	mutex_unlock(&pshare_engine_lock);
+	kvfree(r->meta);
+free_range:
+	kfree(r);
+	return ret;
+}
+
+/**
+ * pshare_unregister() - end @mm's registrations inside a range
+ * @mm: the caller's address space
+ * @start: first byte
+ * @len: bytes
+ *
+ * Merged pages of the ended registrations are unmerged first.
+ *
+ * Return: 0; -EINVAL for a bad range or one that cuts a registration;
+ * -ENOENT if no registration lies inside.
+ */
+int pshare_unregister(struct mm_struct *mm, unsigned long start,
+		      unsigned long len)
+{
+	unsigned long end = start + len;
+	struct pshare_range *r, *tmp;
+	struct pshare_mm *pmm;
+	int ret, found = 0;
+
+	ret = pshare_check_range(start, len);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pshare_engine_lock);
+	pmm = pshare_mm_find(mm);
+	if (!pmm) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	pshare_process_unmapped(pmm);
+	list_for_each_entry(r, &pmm->ranges, link) {
+		bool inside = r->start >= start && r->end <= end;
+
+		if (!inside && r->start < end && start < r->end) {
+			ret = -EINVAL;
+			goto unlock;
+		}
+		found += inside;
+	}
+	if (!found) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	list_for_each_entry_safe(r, tmp, &pmm->ranges, link) {
+		if (r->start >= start && r->end <= end)
+			pshare_range_free(r, true);
+	}
+	if (list_empty(&pmm->ranges))
+		pshare_mm_free(pmm);
+unlock:
+	mutex_unlock(&pshare_engine_lock);
+	return ret;
+}
+
+/**
+ * pshare_query() - @mm's sharing statistics
+ * @mm: the caller's address space
+ * @st: filled in; all zero if nothing is registered
+ *
+ * Return: 0.
+ */
+int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st)
+{
+	struct pshare_mm *pmm;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&pshare_engine_lock);
+	pmm = pshare_mm_find(mm);
+	if (pmm) {
+		pshare_process_unmapped(pmm);
+		st->registered = pmm->registered;
+		st->shared = pmm->owned;
+		st->sharing = pmm->items - pmm->owned;
+		st->zero = pmm->zero;
+		st->saved = st->sharing + st->zero;
+	}
+	mutex_unlock(&pshare_engine_lock);
+	return 0;
+}
+
+/**
+ * pshare_unmerge_all() - unmerge every merged page of every registration
+ *
+ * Registrations stay; hints are dropped. Zero-page mappings stay: they are
+ * ordinary zero-page mappings, which fault in a private page on write.
+ * Context: pshare_lock held.
+ * Return: 0, or -ERESTARTSYS if a signal interrupted it.
+ */
+int pshare_unmerge_all(void)
+{
+	struct pshare_mm *pmm;
+	int ret = 0;
+
+	mutex_lock(&pshare_engine_lock);
+	pshare_reap_dead();
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		struct pshare_range *r;
+		bool live = mmget_not_zero(pmm->mm);
+
+		pshare_process_unmapped(pmm);
+		list_for_each_entry(r, &pmm->ranges, link) {
+			unsigned long idx;
+
+			pshare_range_drop_items(r, live);
+			for (idx = 0; idx < r->npages; idx++) {
+				if ((r->meta[idx] & PSHARE_PM_CLASS) !=
+				    PSHARE_PM_ZERO)
+					pshare_meta_set_class(r, idx,
+							      PSHARE_PM_NONE);
+				r->meta[idx] &= ~PSHARE_PM_SEEN;
+			}
+		}
+		if (live)
+			mmput(pmm->mm);
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+	}
+	pshare_index_hint_clear();
+	pshare_prune_nodes();
+	if (atomic_long_read(&pshare_stats.stable_nodes))
+		pr_info("%ld merged pages are still mapped outside any registration (fork children); they hold the module until they go\n",
+			atomic_long_read(&pshare_stats.stable_nodes));
+	mutex_unlock(&pshare_engine_lock);
+	return ret;
+}
+
+/** pshare_register_exit() - end every registration, at unload */
+void pshare_register_exit(void)
+{
+	struct pshare_mm *pmm, *tmp;
+
+	mutex_lock(&pshare_engine_lock);
+	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
+		struct pshare_range *r, *rtmp;
+
+		/* No node is left (they hold the module), so no item is. */
+		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
+			pshare_range_free(r, false);
+		if (READ_ONCE(pmm->dead))
+			atomic_dec(&pshare_dead_pmms);
+		pshare_mm_free(pmm);
+	}
+	mutex_unlock(&pshare_engine_lock);
+	mmu_notifier_synchronize();
+	idr_destroy(&pshare_range_idr);
+}
