@@ -138,16 +138,19 @@ static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
  * @hash: content hash
  * @self_id: registration of the page looking, which is never returned
  * @self_idx: its page index
+ * @pos: where to go on looking; 0 on the first call
  * @id: out, the hint's registration
  * @idx: out, the hint's page index
  *
- * The hint may be stale; the caller checks it against the page metadata and
- * compares the bytes.
+ * The hint may be stale, or another content under a colliding hash: the
+ * caller checks it against the page metadata, compares the bytes, and if
+ * need be calls again with the same @pos for the next candidate.
  *
  * Return: true if a hint with a matching tag was found.
  */
 bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
-			    unsigned long self_idx, u32 *id, unsigned long *idx)
+			    unsigned long self_idx, unsigned int *pos,
+			    u32 *id, unsigned long *idx)
 {
 	unsigned long slot, i, mask = pshare_hint_slots - 1;
 	u64 tag = hash >> (64 - HINT_TAG_BITS);
@@ -155,7 +158,7 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 	if (!pshare_hint_slots)
 		return false;
 	slot = pshare_hint_slot(domain, hash);
-	for (i = 0; i < HINT_PROBES; i++) {
+	for (i = *pos; i < HINT_PROBES; i++) {
 		u64 h = pshare_hints[(slot + i) & mask];
 		u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 		unsigned long hidx = (h >> HINT_TAG_BITS) &
@@ -165,10 +168,12 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 			continue;
 		if (hid == self_id && hidx == self_idx)
 			continue;
+		*pos = i + 1;
 		*id = hid;
 		*idx = hidx;
 		return true;
 	}
+	*pos = HINT_PROBES;
 	return false;
 }
 

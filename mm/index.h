@@ -15,7 +15,8 @@ void pshare_index_stable_erase(struct pshare_stable_node *node);
 struct pshare_stable_node *pshare_index_stable_any(void);
 
 bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
-			    unsigned long self_idx, u32 *id, unsigned long *idx);
+			    unsigned long self_idx, unsigned int *pos,
+			    u32 *id, unsigned long *idx);
 void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx);
 void pshare_index_hint_clear(void);
 int pshare_index_resize(unsigned long pages);

@@ -328,28 +328,52 @@ static struct page *pshare_hint_page(struct pshare_range *r2,
 	return page;
 }
 
+/* The first hinted page that is still a byte-for-byte twin of @page. */
+static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
+				     struct page *page, u64 hash,
+				     struct pshare_range **r2p,
+				     unsigned long *idx2p)
+{
+	unsigned int pos = 0;
+	unsigned long idx2;
+	u32 id2;
+
+	while (pshare_index_hint_find(r->domain, hash, r->id, idx, &pos, &id2,
+				      &idx2)) {
+		struct pshare_range *r2 = pshare_range_by_id(id2);
+		struct page *page2;
+
+		if (!r2 || r2->domain != r->domain || idx2 >= r2->npages)
+			continue;
+		page2 = pshare_hint_page(r2, idx2, hash);
+		if (!page2)
+			continue;
+		/* A stale hint, or another content under the same hash. */
+		if (page2 == page || !pshare_ops_pages_identical(page, page2)) {
+			put_page(page2);
+			continue;
+		}
+		*r2p = r2;
+		*idx2p = idx2;
+		return page2;
+	}
+	return NULL;
+}
+
 /* Merge @page with its hinted twin into a new KSM page. */
 static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 			      struct page *page, u64 hash)
 {
 	struct pshare_rmap_item *item1 = NULL, *item2 = NULL;
 	struct pshare_stable_node *node = NULL;
-	struct page *page2 = NULL;
 	struct pshare_range *r2;
+	struct page *page2;
 	unsigned long idx2;
 	bool merged = false;
-	u32 id2;
 
-	if (!pshare_index_hint_find(r->domain, hash, r->id, idx, &id2, &idx2))
-		return false;
-	r2 = pshare_range_by_id(id2);
-	if (!r2 || r2->domain != r->domain || idx2 >= r2->npages)
-		return false;
-	page2 = pshare_hint_page(r2, idx2, hash);
+	page2 = pshare_find_twin(r, idx, page, hash, &r2, &idx2);
 	if (!page2)
 		return false;
-	if (page2 == page || !pshare_ops_pages_identical(page, page2))
-		goto out;	/* stale hint, or a hash collision */
 
 	node = pshare_node_alloc();
 	item1 = pshare_item_alloc();

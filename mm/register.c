@@ -251,7 +251,8 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 }
 
 /**
- * pshare_reap_dead() - free what exited processes left
+ * pshare_reap_dead() - free what exited processes left, and address spaces
+ * whose registrations all ended by munmap
  *
  * Context: pshare_engine_lock held.
  */
@@ -262,8 +263,11 @@ void pshare_reap_dead(void)
 	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
 		struct pshare_range *r, *rtmp;
 
-		if (!READ_ONCE(pmm->dead))
+		if (!READ_ONCE(pmm->dead)) {
+			if (list_empty(&pmm->ranges))
+				pshare_mm_free(pmm);
 			continue;
+		}
 		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
 			pshare_range_free(r, false);
 		pshare_mm_free(pmm);

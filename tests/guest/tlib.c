@@ -93,6 +93,14 @@ int t_pshare_fd(void)
 	return t_fd;
 }
 
+/* Close /dev/pshare: an open file holds the module. */
+void t_pshare_close(void)
+{
+	if (t_fd >= 0)
+		close(t_fd);
+	t_fd = -1;
+}
+
 int t_register(void *start, size_t len, uint64_t domain)
 {
 	struct pshare_register r = {

@@ -44,6 +44,7 @@ int t_sysfs_set(const char *name, long val);
 #define PAGE_SZ 4096UL
 
 int t_pshare_fd(void);
+void t_pshare_close(void);
 int t_register(void *start, size_t len, uint64_t domain);
 int t_unregister(void *start, size_t len);
 int t_query(struct pshare_proc_stats *st);
