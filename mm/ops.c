@@ -142,6 +142,7 @@ bool pshare_ops_pages_identical(struct page *a, struct page *b)
 	kunmap_local(pa);
 	return same;
 }
+PSHARE_EXPORT_IF_KUNIT(pshare_ops_pages_identical);
 
 /*
  * Make the PTE mapping @page at @addr read-only and clean, after checking

@@ -16,6 +16,7 @@
 #include "pshare.h"
 
 DEFINE_MUTEX(pshare_engine_lock);
+PSHARE_EXPORT_IF_KUNIT(pshare_engine_lock);
 LIST_HEAD(pshare_mms);
 /* Registrations by id, for hints; under pshare_engine_lock. */
 static DEFINE_IDR(pshare_range_idr);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare KUnit: pshare_index. With an injected weak hash, so that pages of
+ * different content share a key: the stable tree returns every candidate
+ * under a key, within its domain only, and the byte compare, which gates
+ * every merge, tells the contents apart.
+ */
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include "index.h"
+#include "kabi.h"
+#include "ops.h"
+#include "pshare.h"
+
+/* The injected weak hash: only the first byte of the page counts. */
+static u64 weak_hash(struct page *page)
+{
+	u8 *p = kmap_local_page(page);
+	u64 h = p[0];
+
+	kunmap_local(p);
+	return h;
+}
+
+static struct page *page_with(struct kunit *test, u8 first, u8 rest)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	u8 *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = kmap_local_page(page);
+	memset(p, rest, PAGE_SIZE);
+	p[0] = first;
+	kunmap_local(p);
+	return page;
+}
+
+static void pshare_index_collisions_never_match(struct kunit *test)
+{
+	struct pshare_stable_node a = { .domain = 1 }, b = { .domain = 1 },
+				  c = { .domain = 2 };
+	struct page *pa = page_with(test, 7, 0xaa);
+	struct page *pb = page_with(test, 7, 0xbb);	/* same weak hash */
+	struct page *pc = page_with(test, 7, 0xaa);	/* same content as pa */
+	struct pshare_stable_node *n;
+	int found = 0, identical = 0;
+
+	a.hash = weak_hash(pa);
+	b.hash = weak_hash(pb);
+	c.hash = weak_hash(pc);
+	KUNIT_ASSERT_EQ(test, a.hash, b.hash);
+
+	mutex_lock(&pshare_engine_lock);
+	pshare_index_stable_insert(&a);
+	pshare_index_stable_insert(&b);
+	pshare_index_stable_insert(&c);
+
+	/* Both nodes under the colliding key, and not domain 2's. */
+	for (n = pshare_index_stable_first(1, a.hash); n;
+	     n = pshare_index_stable_next(n)) {
+		struct page *candidate = n == &a ? pa : pb;
+
+		KUNIT_EXPECT_TRUE(test, n == &a || n == &b);
+		found++;
+		/* A merge of pc needs identical bytes: only a qualifies. */
+		if (pshare_ops_pages_identical(pc, candidate)) {
+			identical++;
+			KUNIT_EXPECT_PTR_EQ(test, n, &a);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, found, 2);
+	KUNIT_EXPECT_EQ(test, identical, 1);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_first(2, c.hash), &c);
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_next(&c));
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(3, a.hash));
+
+	pshare_index_stable_erase(&a);
+	pshare_index_stable_erase(&b);
+	pshare_index_stable_erase(&c);
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(1, a.hash));
+	mutex_unlock(&pshare_engine_lock);
+
+	__free_page(pa);
+	__free_page(pb);
+	__free_page(pc);
+}
+
+static void pshare_index_compare_sees_one_byte(struct kunit *test)
+{
+	struct page *p1 = page_with(test, 0, 0x5a);
+	struct page *p2 = page_with(test, 0, 0x5a);
+	u8 *q;
+
+	KUNIT_EXPECT_TRUE(test, pshare_ops_pages_identical(p1, p2));
+	q = kmap_local_page(p2);
+	q[PAGE_SIZE - 1] ^= 1;		/* the very last byte differs */
+	kunmap_local(q);
+	KUNIT_EXPECT_EQ(test, weak_hash(p1), weak_hash(p2));
+	KUNIT_EXPECT_FALSE(test, pshare_ops_pages_identical(p1, p2));
+	__free_page(p1);
+	__free_page(p2);
+}
+
+static struct kunit_case pshare_index_cases[] = {
+	KUNIT_CASE(pshare_index_collisions_never_match),
+	KUNIT_CASE(pshare_index_compare_sees_one_byte),
+	{}
+};
+
+static struct kunit_suite pshare_index_suite = {
+	.name = "pshare_index",
+	.test_cases = pshare_index_cases,
+};
+
+kunit_test_suite(pshare_index_suite);
