@@ -40,7 +40,7 @@ demo:
 	tests/demo.sh
 
 checkpatch:
-	scripts/checkpatch.sh
+	tests/host/checkpatch.sh
 
 clean:
 	rm -rf "$(BUILD)" mm/pshare.ko tests/guest/bin

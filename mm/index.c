@@ -73,7 +73,7 @@ struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash)
 	}
 	return found;
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_index_stable_first);
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_first);
 
 /** pshare_index_stable_next() - the next node with the same key, or NULL */
 struct pshare_stable_node *
@@ -87,7 +87,7 @@ pshare_index_stable_next(struct pshare_stable_node *node)
 	s = rb_entry(n, struct pshare_stable_node, node);
 	return s->domain == node->domain && s->hash == node->hash ? s : NULL;
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_index_stable_next);
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_next);
 
 /** pshare_index_stable_insert() - add a node; equal keys go right */
 void pshare_index_stable_insert(struct pshare_stable_node *node)
@@ -108,7 +108,7 @@ void pshare_index_stable_insert(struct pshare_stable_node *node)
 	rb_link_node(&node->node, parent, link);
 	rb_insert_color(&node->node, &pshare_stable_root);
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_index_stable_insert);
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_insert);
 
 /** pshare_index_stable_erase() - remove a node */
 void pshare_index_stable_erase(struct pshare_stable_node *node)
@@ -116,7 +116,7 @@ void pshare_index_stable_erase(struct pshare_stable_node *node)
 	rb_erase(&node->node, &pshare_stable_root);
 	RB_CLEAR_NODE(&node->node);
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_index_stable_erase);
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_erase);
 
 /** pshare_index_stable_any() - some node of the tree, or NULL if empty */
 struct pshare_stable_node *pshare_index_stable_any(void)

@@ -39,6 +39,7 @@
  * changes and unload. It is taken before any lock of the mm.
  */
 
+/* Serialises tunable writes, run-state changes and unload. */
 DEFINE_MUTEX(pshare_lock);
 
 static int __init pshare_init(void)

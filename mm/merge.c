@@ -410,7 +410,8 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 	atomic_long_inc(&pshare_stats.stable_nodes);
 	pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
 	node = NULL;
-	item1 = item2 = NULL;
+	item1 = NULL;
+	item2 = NULL;
 	merged = true;
 	goto out;
 

@@ -142,7 +142,7 @@ bool pshare_ops_pages_identical(struct page *a, struct page *b)
 	kunmap_local(pa);
 	return same;
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_ops_pages_identical);
+EXPORT_SYMBOL_IF_KUNIT(pshare_ops_pages_identical);
 
 /*
  * Make the PTE mapping @page at @addr read-only and clean, after checking
@@ -231,7 +231,7 @@ static int pshare_replace(struct vm_area_struct *vma, unsigned long addr,
 	struct mm_struct *mm = vma->vm_mm;
 	struct mmu_notifier_range range;
 	struct folio *folio;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the page table lock of @addr */
 	pte_t *ptep, newpte;
 	pmd_t *pmd, pmde;
 	int err = -EFAULT;

@@ -43,7 +43,7 @@ struct pshare_tunables {
 #define PSHARE_RUN_DEFAULT		PSHARE_RUN_MERGE
 #define PSHARE_PAGES_TO_SCAN_DEFAULT	100
 #define PSHARE_PAGES_TO_SCAN_MIN	1
-#define PSHARE_PAGES_TO_SCAN_MAX	(1U << 20)
+#define PSHARE_PAGES_TO_SCAN_MAX	BIT(20)
 #define PSHARE_SLEEP_MS_DEFAULT		20
 #define PSHARE_SLEEP_MS_MAX		3600000U
 #define PSHARE_MAX_SHARING_DEFAULT	256
@@ -159,7 +159,7 @@ struct pshare_mm {
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
 	bool dead;
-	spinlock_t unmap_lock;
+	spinlock_t unmap_lock;		/* @unmapped, @nr_unmapped, @unmap_overflow */
 	struct list_head unmapped;
 	unsigned int nr_unmapped;
 	bool unmap_overflow;

@@ -15,9 +15,10 @@
 #include "ops.h"
 #include "pshare.h"
 
-DEFINE_MUTEX(pshare_engine_lock);
-PSHARE_EXPORT_IF_KUNIT(pshare_engine_lock);
 LIST_HEAD(pshare_mms);
+/* Guards the scanner's state: see its declaration in pshare.h. */
+DEFINE_MUTEX(pshare_engine_lock);
+EXPORT_SYMBOL_IF_KUNIT(pshare_engine_lock);
 /* Registrations by id, for hints; under pshare_engine_lock. */
 static DEFINE_IDR(pshare_range_idr);
 static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
@@ -25,7 +26,7 @@ static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
 static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
 
 #define PSHARE_MAX_UNMAPPED	64	/* recorded intervals before overflow */
-#define PSHARE_RANGE_ID_MAX	(1 << 16)
+#define PSHARE_RANGE_ID_MAX	BIT(16)
 
 /**
  * pshare_check_range() - validate a user range
@@ -34,8 +35,7 @@ static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
  *
  * Return: 0, or -EINVAL if unaligned, empty, wrapping or beyond user space.
  */
-PSHARE_VISIBLE_IF_KUNIT int pshare_check_range(unsigned long start,
-					       unsigned long len)
+VISIBLE_IF_KUNIT int pshare_check_range(unsigned long start, unsigned long len)
 {
 	if (!len || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(len))
 		return -EINVAL;
@@ -43,7 +43,7 @@ PSHARE_VISIBLE_IF_KUNIT int pshare_check_range(unsigned long start,
 		return -EINVAL;
 	return 0;
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_check_range);
+EXPORT_SYMBOL_IF_KUNIT(pshare_check_range);
 
 /**
  * pshare_meta_set_class() - change a page's class, keeping the counters

@@ -20,6 +20,7 @@ struct pshare_tunables pshare_tun = {
 	.sleep_millisecs = PSHARE_SLEEP_MS_DEFAULT,
 	.max_page_sharing = PSHARE_MAX_SHARING_DEFAULT,
 };
+
 struct pshare_stats pshare_stats;
 
 /*
@@ -28,6 +29,7 @@ struct pshare_stats pshare_stats;
  * 0 (the default) keeps all 64.
  */
 static unsigned int hash_bits;
+
 module_param(hash_bits, uint, 0400);
 MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
 
@@ -105,7 +107,7 @@ static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm,
 static struct pshare_range *pshare_cursor_next(unsigned long *idx)
 {
 	struct pshare_range *r = pshare_cursor.range;
-	bool wrapped = false, was_scanning = r != NULL;
+	bool wrapped = false, was_scanning = r;
 
 	if (r && ++pshare_cursor.idx < r->npages)
 		goto found;
@@ -230,10 +232,11 @@ static int pshare_scand(void *unused)
 
 	while (!kthread_should_stop()) {
 		if (pshare_scan_should_run()) {
+			unsigned int ms = READ_ONCE(pshare_tun.sleep_millisecs);
+
 			pshare_scan_batch(READ_ONCE(pshare_tun.pages_to_scan));
 			try_to_freeze();
-			schedule_timeout_interruptible(
-				msecs_to_jiffies(READ_ONCE(pshare_tun.sleep_millisecs)));
+			schedule_timeout_interruptible(msecs_to_jiffies(ms));
 		} else {
 			wait_event_freezable(pshare_thread_wait,
 					     pshare_scan_should_run() ||

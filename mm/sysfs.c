@@ -20,10 +20,8 @@ static struct kobject *pshare_kobj;
  * Return: 0, or -EINVAL for anything that is not a decimal number within
  * [@min, @max], overflow included.
  */
-PSHARE_VISIBLE_IF_KUNIT int pshare_parse_ulong(const char *buf,
-					       unsigned long min,
-					       unsigned long max,
-					       unsigned long *val)
+VISIBLE_IF_KUNIT int pshare_parse_ulong(const char *buf, unsigned long min,
+					unsigned long max, unsigned long *val)
 {
 	unsigned long v;
 
@@ -32,7 +30,7 @@ PSHARE_VISIBLE_IF_KUNIT int pshare_parse_ulong(const char *buf,
 	*val = v;
 	return 0;
 }
-PSHARE_EXPORT_IF_KUNIT(pshare_parse_ulong);
+EXPORT_SYMBOL_IF_KUNIT(pshare_parse_ulong);
 
 /*
  * run: 0 stops the scanner, 1 runs it, 2 stops it and unmerges every
@@ -56,6 +54,7 @@ static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
 	ret = pshare_set_run(v);
 	return ret ? ret : count;
 }
+
 static struct kobj_attribute run_attr = __ATTR_RW(run);
 
 /*
@@ -83,6 +82,7 @@ static ssize_t name##_store(struct kobject *kobj,			\
 	pshare_scan_wake();						\
 	return count;							\
 }									\
+									\
 static struct kobj_attribute name##_attr = __ATTR_RW(name)
 
 /* pages_to_scan: pages per batch; default 100, range 1 to 1048576. */
@@ -106,6 +106,7 @@ static ssize_t name##_show(struct kobject *kobj,			\
 	return sysfs_emit(buf, "%ld\n",					\
 			  atomic_long_read(&pshare_stats.name));	\
 }									\
+									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
 /* full_scans: completed passes over all registered memory. */
@@ -129,6 +130,7 @@ static ssize_t pages_sharing_show(struct kobject *kobj,
 			  atomic_long_read(&pshare_stats.rmap_items) -
 			  atomic_long_read(&pshare_stats.pages_shared));
 }
+
 static struct kobj_attribute pages_sharing_attr = __ATTR_RO(pages_sharing);
 
 /*
@@ -145,6 +147,7 @@ static ssize_t general_profit_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%ld\n", saved * (long)PAGE_SIZE -
 			  atomic_long_read(&pshare_stats.metadata_bytes));
 }
+
 static struct kobj_attribute general_profit_attr = __ATTR_RO(general_profit);
 
 /* version: the module version; read-only. */
@@ -153,6 +156,7 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%s\n", PSHARE_VERSION);
 }
+
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
 static struct attribute *pshare_attrs[] = {

@@ -14,20 +14,21 @@
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#error "pshare supports Linux 6.1 (Debian 12); port include/pshare/compat.h first"
+#error "pshare supports Linux 6.1 (Debian 12); port this compat header first"
 #endif
 
 /*
- * <kunit/visibility.h> arrived in 6.2. Functions that only the KUnit suites
- * call are exported to them in the PSHARE_KUNIT namespace, and only when the
- * kernel has KUnit.
+ * <kunit/visibility.h> arrived in 6.2; these are its two macros. Functions
+ * that only the KUnit suites call are exported to them, in the namespace
+ * EXPORTED_FOR_KUNIT_TESTING, and only when the kernel has KUnit.
  */
 #if IS_ENABLED(CONFIG_KUNIT)
-#define PSHARE_VISIBLE_IF_KUNIT
-#define PSHARE_EXPORT_IF_KUNIT(sym)	EXPORT_SYMBOL_NS_GPL(sym, PSHARE_KUNIT)
+#define VISIBLE_IF_KUNIT
+#define EXPORT_SYMBOL_IF_KUNIT(symbol) \
+	EXPORT_SYMBOL_NS(symbol, EXPORTED_FOR_KUNIT_TESTING)
 #else
-#define PSHARE_VISIBLE_IF_KUNIT		static
-#define PSHARE_EXPORT_IF_KUNIT(sym)
+#define VISIBLE_IF_KUNIT static
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
 #endif
 
 /*
