@@ -2,13 +2,14 @@
 /*
  * vmsim: a stand-in for a VM's memory, for the demo and benchmarks.
  *
- *   vmsim -n VMS -m MIB [-z ZERO%] [-i IMAGE%] [-t SECONDS]
+ *   vmsim -n VMS -m MIB [-z ZERO%] [-i IMAGE%] [-t SECONDS] [-r DOMAIN]
  *
  * Forks VMS processes. Each maps MIB MiB of private anonymous memory and
  * fills it as a booted guest would look: ZERO% zero pages, IMAGE% pages of
  * an "OS image" identical in every VM, and the rest private to the VM. It
  * prints the oracle (pages, distinct contents, ideal saving), holds the
- * memory for SECONDS, and then verifies every page's content.
+ * memory for SECONDS, and then verifies every page's content. With -r,
+ * each VM registers its memory with pshare in sharing domain DOMAIN.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -53,6 +54,8 @@ static int page_content(uint64_t *p, unsigned long i, int vm, enum kind k,
 	return 0;
 }
 
+static long domain = -1;
+
 static int run_vm(int vm, unsigned long pages, int zero_pct, int image_pct,
 		  int seconds)
 {
@@ -68,6 +71,10 @@ static int run_vm(int vm, unsigned long pages, int zero_pct, int image_pct,
 	for (i = 0; i < pages; i++)
 		page_content((uint64_t *)(mem + i * PAGE), i, vm,
 			     page_kind(i, zero_pct, image_pct), 0);
+	if (domain >= 0 && t_register(mem, pages * PAGE, domain)) {
+		perror("vmsim: register");
+		return 1;
+	}
 	sleep(seconds);
 	for (i = 0; i < pages; i++)
 		bad += page_content((uint64_t *)(mem + i * PAGE), i, vm,
@@ -83,15 +90,16 @@ int main(int argc, char **argv)
 	unsigned long pages, i, n[3] = { 0 };
 	int opt, vm, failed = 0;
 
-	while ((opt = getopt(argc, argv, "n:m:z:i:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:z:i:t:r:")) != -1) {
 		switch (opt) {
 		case 'n': vms = atoi(optarg); break;
 		case 'm': mib = atoi(optarg); break;
 		case 'z': zero_pct = atoi(optarg); break;
 		case 'i': image_pct = atoi(optarg); break;
 		case 't': seconds = atoi(optarg); break;
+		case 'r': domain = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: vmsim -n VMS -m MIB [-z ZERO%%] [-i IMAGE%%] [-t SECONDS]\n");
+			fprintf(stderr, "usage: vmsim -n VMS -m MIB [-z ZERO%%] [-i IMAGE%%] [-t SECONDS] [-r DOMAIN]\n");
 			return 2;
 		}
 	}
