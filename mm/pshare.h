@@ -139,6 +139,8 @@ struct pshare_unmapped {
  * @tgid: registering process
  * @comm: its command name
  * @dead: set by the release notifier at exit; the scanner then reaps it
+ * @freeing: set before pshare unregisters the notifier itself, whose
+ *	     release call is then not an exit
  * @unmap_lock: protects @unmapped and @unmap_overflow (a spinlock: the
  *		notifier may not sleep)
  * @unmapped: intervals unmapped since the scanner last looked
@@ -159,6 +161,7 @@ struct pshare_mm {
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
 	bool dead;
+	bool freeing;
 	spinlock_t unmap_lock;		/* @unmapped, @nr_unmapped, @unmap_overflow */
 	struct list_head unmapped;
 	unsigned int nr_unmapped;

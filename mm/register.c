@@ -95,6 +95,9 @@ static void pshare_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct pshare_mm *pmm = container_of(mn, struct pshare_mm, mn);
 
+	/* mmu_notifier_unregister() calls us too: that is not an exit. */
+	if (READ_ONCE(pmm->freeing))
+		return;
 	WRITE_ONCE(pmm->dead, true);
 	atomic_inc(&pshare_dead_pmms);
 	pshare_scan_wake();
@@ -176,6 +179,7 @@ static void pshare_mm_free(struct pshare_mm *pmm)
 
 	WARN_ON_ONCE(!list_empty(&pmm->ranges));
 	list_del(&pmm->link);
+	WRITE_ONCE(pmm->freeing, true);
 	mmu_notifier_unregister(&pmm->mn, pmm->mm);
 	list_for_each_entry_safe(u, tmp, &pmm->unmapped, link) {
 		kfree(u);

@@ -8,6 +8,7 @@
  * copies each.
  */
 #include <sys/mman.h>
+#include <unistd.h>
 #include "tlib.h"
 
 #define NPAGES	4096
@@ -116,6 +117,16 @@ int main(void)
 	CHECK(t_query(&st) == 0 && st.registered == 0 && st.saved == 0,
 	      "query after unregister");
 	verify(mem, "after unregister");
+
+	/* With nothing registered, pshared sleeps: no wakeups in a second. */
+	{
+		long s0 = t_thread_switches("pshared");
+
+		sleep(1);
+		CHECK(s0 >= 0 && t_thread_switches("pshared") - s0 <= 2,
+		      "pshared woke %ld times in 1 s with nothing registered",
+		      t_thread_switches("pshared") - s0);
+	}
 	munmap(mem, NPAGES * PAGE_SZ);
 	return t_end();
 }

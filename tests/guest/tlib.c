@@ -214,3 +214,28 @@ void t_expect_stat(const char *name, long want)
 
 	CHECK(got == want, "%s is %ld, want %ld", name, got, want);
 }
+
+#include <dirent.h>
+
+/* Voluntary context switches so far of the kernel thread @comm, or -1. */
+long t_thread_switches(const char *comm)
+{
+	char path[300], buf[2048], *p;
+	struct dirent *d;
+	long n = -1;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if (t_read_file(path, buf, sizeof(buf)) < 0 ||
+		    strncmp(buf, comm, strlen(comm)) || buf[strlen(comm)] != '\n')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", d->d_name);
+		if (t_read_file(path, buf, sizeof(buf)) >= 0 &&
+		    (p = strstr(buf, "voluntary_ctxt_switches:")))
+			n = strtol(p + 24, NULL, 10);
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}

@@ -57,3 +57,4 @@ void t_fill(void *page, uint64_t seed);
 int t_check(const void *page, uint64_t seed);
 void *t_map(size_t pages);
 void t_expect_stat(const char *name, long want);
+long t_thread_switches(const char *comm);
