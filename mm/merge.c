@@ -328,17 +328,19 @@ static struct page *pshare_hint_page(struct pshare_range *r2,
 	return page;
 }
 
-/* The first hinted page that is still a byte-for-byte twin of @page. */
+/*
+ * The next hinted page, from *@pos on, that is still a byte-for-byte twin
+ * of @page; referenced.
+ */
 static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 				     struct page *page, u64 hash,
-				     struct pshare_range **r2p,
+				     unsigned int *pos, struct pshare_range **r2p,
 				     unsigned long *idx2p)
 {
-	unsigned int pos = 0;
 	unsigned long idx2;
 	u32 id2;
 
-	while (pshare_index_hint_find(r->domain, hash, r->id, idx, &pos, &id2,
+	while (pshare_index_hint_find(r->domain, hash, r->id, idx, pos, &id2,
 				      &idx2)) {
 		struct pshare_range *r2 = pshare_range_by_id(id2);
 		struct page *page2;
@@ -360,20 +362,25 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 	return NULL;
 }
 
-/* Merge @page with its hinted twin into a new KSM page. */
-static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
-			      struct page *page, u64 hash)
-{
-	struct pshare_rmap_item *item1 = NULL, *item2 = NULL;
-	struct pshare_stable_node *node = NULL;
-	struct pshare_range *r2;
-	struct page *page2;
-	unsigned long idx2;
-	bool merged = false;
+enum pshare_pair_result {
+	PSHARE_PAIR_MERGED,
+	PSHARE_PAIR_TWIN_FAILED,	/* try another twin */
+	PSHARE_PAIR_FAILED,		/* @page itself cannot merge now */
+};
 
-	page2 = pshare_find_twin(r, idx, page, hash, &r2, &idx2);
-	if (!page2)
-		return false;
+/*
+ * Merge @page with its twin (@r2, @idx2, @page2) into a new KSM page. The
+ * twin becomes the KSM page first: if it cannot (pinned, busy), nothing of
+ * @page was touched, and the caller may try another twin.
+ */
+static enum pshare_pair_result
+pshare_merge_twins(struct pshare_range *r, unsigned long idx,
+		   struct page *page, struct pshare_range *r2,
+		   unsigned long idx2, struct page *page2, u64 hash)
+{
+	enum pshare_pair_result ret = PSHARE_PAIR_FAILED;
+	struct pshare_rmap_item *item1, *item2;
+	struct pshare_stable_node *node;
 
 	node = pshare_node_alloc();
 	item1 = pshare_item_alloc();
@@ -387,33 +394,32 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 		goto out;
 	}
 
-	/* @page becomes the KSM page; then its twin is mapped to it. */
-	if (pshare_merge_at(r, idx, page, NULL, item1))
+	if (pshare_merge_at(r2, idx2, page2, NULL, item2)) {
+		/* Unmergeable for now: its hint goes, it is rescanned later. */
+		pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
+		ret = PSHARE_PAIR_TWIN_FAILED;
 		goto out_release;
-	if (pshare_merge_at(r2, idx2, page2, page, item2)) {
+	}
+	if (pshare_merge_at(r, idx, page, page2, item1)) {
 		/* A KSM page with one mapping and no node: break it. */
-		pshare_ops_put_anon_vma(item1->anon_vma);
-		pshare_break_at(r, idx);
+		pshare_ops_put_anon_vma(item2->anon_vma);
+		pshare_break_at(r2, idx2);
 		goto out_release;
 	}
 
-	lock_page(page);
-	node->kpfn = page_to_pfn(page);
-	node->nid = page_to_nid(page);
+	lock_page(page2);
+	node->kpfn = page_to_pfn(page2);
+	node->nid = page_to_nid(page2);
 	node->hash = hash;
 	node->domain = r->domain;
-	pshare_set_page_node(page, node);
-	pshare_item_link(node, item1, r, idx);
+	pshare_set_page_node(page2, node);
 	pshare_item_link(node, item2, r2, idx2);
-	unlock_page(page);
+	pshare_item_link(node, item1, r, idx);
+	unlock_page(page2);
 	pshare_index_stable_insert(node);
 	atomic_long_inc(&pshare_stats.stable_nodes);
 	pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
-	node = NULL;
-	item1 = NULL;
-	item2 = NULL;
-	merged = true;
-	goto out;
+	return PSHARE_PAIR_MERGED;
 
 out_release:
 	xa_release(&r->items, idx);
@@ -425,8 +431,26 @@ out:
 		pshare_item_free(item2);
 	if (node)
 		pshare_node_free(node);
-	put_page(page2);
-	return merged;
+	return ret;
+}
+
+/* Merge @page with a hinted twin into a new KSM page. */
+static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
+			      struct page *page, u64 hash)
+{
+	enum pshare_pair_result ret = PSHARE_PAIR_TWIN_FAILED;
+	struct pshare_range *r2;
+	unsigned int pos = 0;
+	struct page *page2;
+	unsigned long idx2;
+
+	while (ret == PSHARE_PAIR_TWIN_FAILED &&
+	       (page2 = pshare_find_twin(r, idx, page, hash, &pos, &r2,
+					 &idx2))) {
+		ret = pshare_merge_twins(r, idx, page, r2, idx2, page2, hash);
+		put_page(page2);
+	}
+	return ret == PSHARE_PAIR_MERGED;
 }
 
 /**
@@ -438,12 +462,17 @@ out:
  *
  * In order: zero pages go to the kernel's zero page (across domains); then
  * a merged page of the same domain and content; then a hinted twin; else
- * the page is hinted. Context: pshare_engine_lock held, no mmap_lock.
+ * the page is hinted. A page held by someone else (pinned) is left alone
+ * until a later pass: it could not merge, and as a hint it would make its
+ * twins try in vain. Context: pshare_engine_lock held, no mmap_lock.
  */
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash)
 {
 	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+
+	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
+		return;
 
 	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {

@@ -121,6 +121,20 @@ u64 pshare_ops_hash(struct page *page)
 	return hash;
 }
 
+/**
+ * pshare_ops_page_busy() - does someone beyond its mappings hold the page?
+ * @page: a small anonymous page, referenced once by the caller
+ *
+ * A GUP pin (O_DIRECT, io_uring, RDMA) or a per-CPU LRU batch holds an
+ * extra reference, and write protection would refuse the page. Racy, so
+ * only a precheck: write protection checks again with the PTE cleared.
+ */
+bool pshare_ops_page_busy(struct page *page)
+{
+	return page_count(page) !=
+	       page_mapcount(page) + 1 + !!PageSwapCache(page);
+}
+
 /** pshare_ops_is_zero() - is the page all zero bytes? */
 bool pshare_ops_is_zero(struct page *page)
 {
