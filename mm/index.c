@@ -11,9 +11,10 @@
  *   hint naming where it is: (registration id, page index) and 12 bits of
  *   its hash. It is open addressed, probed over a fixed window, and never
  *   deleted from: a hint is checked against its page's metadata when it is
- *   found, and a stale one is simply overwritten. That keeps the cost per
- *   scanned, unshared page at 4 bytes of page metadata plus one to two
- *   slots of 8 bytes.
+ *   found, and a stale one is simply overwritten. The table has one 8-byte
+ *   slot per registered page, rounded up to a power of two; with the 4-byte
+ *   page metadata word, a registered page costs 12 to 20 bytes until it
+ *   merges.
  */
 #include <linux/hash.h>
 #include <linux/log2.h>

@@ -244,17 +244,19 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 	return err;
 }
 
-static void pshare_break_at(struct pshare_range *r, unsigned long idx)
+static int pshare_break_at(struct pshare_range *r, unsigned long idx)
 {
 	struct mm_struct *mm = r->pmm->mm;
 	unsigned long addr = r->start + (idx << PAGE_SHIFT);
 	struct vm_area_struct *vma;
+	int ret = 0;
 
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
 	if (vma)
-		pshare_ops_break_cow(vma, addr);
+		ret = pshare_ops_break_cow(vma, addr);
 	mmap_read_unlock(mm);
+	return ret;
 }
 
 /* Try to join @page to a merged page of the same content. */
@@ -494,18 +496,27 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
  * pshare_range_drop_items() - forget the merged pages of a registration
  * @r: the registration
  * @unmerge: first give each mapping a private copy (its mm must be live)
+ *
+ * A mapping whose copy cannot be allocated stays on the merged page, which
+ * stays correct and copy-on-write, but unmerged it is not.
+ *
+ * Return: how many mappings could not be unmerged.
  */
-void pshare_range_drop_items(struct pshare_range *r, bool unmerge)
+unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge)
 {
 	struct pshare_rmap_item *item;
-	unsigned long idx;
+	unsigned long idx, failed = 0;
 
 	xa_for_each(&r->items, idx, item) {
-		if (unmerge)
-			pshare_break_at(r, idx);
+		if (unmerge && pshare_break_at(r, idx))
+			failed++;
 		pshare_remove_item(item);
 		cond_resched();
 	}
+	if (failed)
+		pr_warn_ratelimited("%lu merged pages could not be unmerged: out of memory\n",
+				    failed);
+	return failed;
 }
 
 /**

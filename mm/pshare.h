@@ -199,6 +199,7 @@ int pshare_unregister(struct mm_struct *mm, unsigned long start,
 int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
 void pshare_process_unmapped(struct pshare_mm *pmm);
 void pshare_reap_dead(void);
+void pshare_release_nodes(void);
 bool pshare_reap_pending(void);
 void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 			   u32 class);
@@ -214,7 +215,7 @@ struct pshare_stable_node;
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
 void pshare_remove_item(struct pshare_rmap_item *item);
-void pshare_range_drop_items(struct pshare_range *r, bool unmerge);
+unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
 void pshare_prune_nodes(void);
 int pshare_merge_init(void);
 void pshare_merge_exit(void);

@@ -14,6 +14,7 @@
 #include "index.h"
 #include "ops.h"
 #include "pshare.h"
+#include "symbols.h"
 
 LIST_HEAD(pshare_mms);
 /* Guards the scanner's state: see its declaration in pshare.h. */
@@ -264,6 +265,7 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 void pshare_reap_dead(void)
 {
 	struct pshare_mm *pmm, *tmp;
+	bool reaped = false;
 
 	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
 		struct pshare_range *r, *rtmp;
@@ -277,7 +279,25 @@ void pshare_reap_dead(void)
 			pshare_range_free(r, false);
 		pshare_mm_free(pmm);
 		atomic_dec(&pshare_dead_pmms);
+		reaped = true;
 	}
+	if (reaped)
+		pshare_release_nodes();
+}
+
+/**
+ * pshare_release_nodes() - free the nodes of pages that are now gone
+ *
+ * After mappings went away (exit, unregister), their merged pages may wait
+ * in per-CPU LRU batches, still referenced; drain those, then prune.
+ * Context: pshare_engine_lock held.
+ */
+void pshare_release_nodes(void)
+{
+	if (!atomic_long_read(&pshare_stats.stable_nodes))
+		return;
+	pshare_sym.lru_add_drain_all();
+	pshare_prune_nodes();
 }
 
 /** pshare_reap_pending() - does an exited process wait to be reaped? */
@@ -345,6 +365,16 @@ static int pshare_check_vmas(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
+/*
+ * The sharing domain a registration gets: the one place where a domain
+ * policy (ESX-style salting) decides. For now, the caller's value, with 0
+ * as the common domain.
+ */
+static u64 pshare_domain_of(struct mm_struct *mm, u64 requested)
+{
+	return requested;
+}
+
 /**
  * pshare_register() - register a range of @mm
  * @mm: the caller's address space
@@ -356,7 +386,9 @@ static int pshare_check_vmas(struct mm_struct *mm, unsigned long start,
  * Return: 0; -EINVAL for bad flags, a bad range or memory that is not
  * private anonymous; -ENOMEM for a hole in the range or no memory; -EBUSY
  * for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST for an overlap
- * with a registration; -ENOSPC past 65535 registrations.
+ * with a registration; -ENOSPC past 65535 registrations; -EINTR if a
+ * signal came while the first registration of an address space attached
+ * its mmu notifier.
  */
 int pshare_register(struct mm_struct *mm, unsigned long start,
 		    unsigned long len, u64 domain, u32 flags)
@@ -383,7 +415,7 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	r->start = start;
 	r->end = start + len;
 	r->npages = npages;
-	r->domain = domain;
+	r->domain = pshare_domain_of(mm, domain);
 	xa_init(&r->items);
 
 	mutex_lock(&pshare_engine_lock);
@@ -484,6 +516,7 @@ int pshare_unregister(struct mm_struct *mm, unsigned long start,
 	}
 	if (list_empty(&pmm->ranges))
 		pshare_mm_free(pmm);
+	pshare_release_nodes();
 unlock:
 	mutex_unlock(&pshare_engine_lock);
 	return ret;
@@ -555,9 +588,9 @@ int pshare_unmerge_all(void)
 		}
 	}
 	pshare_index_hint_clear();
-	pshare_prune_nodes();
+	pshare_release_nodes();
 	if (atomic_long_read(&pshare_stats.stable_nodes))
-		pr_info("%ld merged pages are still mapped outside any registration (fork children); they hold the module until they go\n",
+		pr_info("%ld merged pages remain (mapped by unregistered fork children, or not unmerged: see above); they hold the module until they go\n",
 			atomic_long_read(&pshare_stats.stable_nodes));
 	mutex_unlock(&pshare_engine_lock);
 	return ret;

@@ -35,6 +35,8 @@ MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many 
 
 static struct task_struct *pshare_thread;
 static DECLARE_WAIT_QUEUE_HEAD(pshare_thread_wait);
+/* Set by pshare_scan_wake(), cleared by pshared: cuts its sleep short. */
+static bool pshare_wake_pending;
 
 /*
  * Where the scan is: the next page to look at. Under pshare_engine_lock;
@@ -70,7 +72,8 @@ void pshare_scan_forget(struct pshare_range *r)
 
 		if (!list_is_last(&r->link, &pmm->ranges)) {
 			pshare_cursor.range = list_next_entry(r, link);
-			pshare_cursor.idx = 0;
+			/* pshare_cursor_next() increments first: page 0 next. */
+			pshare_cursor.idx = ULONG_MAX;
 		} else {
 			pshare_cursor.range = NULL;
 		}
@@ -234,9 +237,13 @@ static int pshare_scand(void *unused)
 		if (pshare_scan_should_run()) {
 			unsigned int ms = READ_ONCE(pshare_tun.sleep_millisecs);
 
+			WRITE_ONCE(pshare_wake_pending, false);
 			pshare_scan_batch(READ_ONCE(pshare_tun.pages_to_scan));
-			try_to_freeze();
-			schedule_timeout_interruptible(msecs_to_jiffies(ms));
+			/* A new sleep_millisecs, say, applies at once. */
+			wait_event_freezable_timeout(pshare_thread_wait,
+						     READ_ONCE(pshare_wake_pending) ||
+						     kthread_should_stop(),
+						     msecs_to_jiffies(ms));
 		} else {
 			wait_event_freezable(pshare_thread_wait,
 					     pshare_scan_should_run() ||
@@ -249,6 +256,7 @@ static int pshare_scand(void *unused)
 /** pshare_scan_wake() - tell pshared that its work may have changed */
 void pshare_scan_wake(void)
 {
+	WRITE_ONCE(pshare_wake_pending, true);
 	wake_up_interruptible(&pshare_thread_wait);
 }
 

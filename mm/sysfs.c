@@ -59,7 +59,7 @@ static struct kobj_attribute run_attr = __ATTR_RW(run);
 
 /*
  * Define a tunable of pshare_tun: its show and store, range-checked under
- * pshare_lock. The scanner is woken so that a shorter sleep applies at once.
+ * pshare_lock. The scanner is woken, so that a new sleep applies at once.
  */
 #define PSHARE_TUNABLE(name, min, max)					\
 static ssize_t name##_show(struct kobject *kobj,			\

@@ -30,7 +30,11 @@ int main(void)
 	static const char * const bad_run[] = { "3", "4", "100", NULL };
 	static const char * const bad_pages[] = { "0", "1048577", NULL };
 	static const char * const bad_sleep[] = { "3600001", NULL };
-	static const char * const ro[] = { "full_scans", "version", NULL };
+	static const char * const bad_share[] = { "0", "1", "65537", NULL };
+	static const char * const ro[] = {
+		"full_scans", "version", "pages_shared", "pages_sharing",
+		"pages_unshared", "pages_volatile", "zero_pages_sharing",
+		"metadata_bytes", "general_profit", NULL };
 	const char * const *f;
 	struct stat st;
 
@@ -49,6 +53,13 @@ int main(void)
 	bad_writes("pages_to_scan", bad_pages);
 	bad_writes("sleep_millisecs", junk);
 	bad_writes("sleep_millisecs", bad_sleep);
+	bad_writes("max_page_sharing", junk);
+	bad_writes("max_page_sharing", bad_share);
+	CHECK(t_sysfs("max_page_sharing") == 256, "max_page_sharing default %ld",
+	      t_sysfs("max_page_sharing"));
+	CHECK(t_sysfs_set("max_page_sharing", 2) == 0 &&
+	      t_sysfs_set("max_page_sharing", 65536) == 0 &&
+	      t_sysfs_set("max_page_sharing", 256) == 0, "max_page_sharing range");
 
 	/* Good writes take, at both ends of each range. */
 	CHECK(t_sysfs_set("pages_to_scan", 1) == 0 &&

@@ -22,8 +22,8 @@ if ! build; then
 	echo "not ok: the guard rejects the real layout"; cat "$tmp/log"
 	fails=1
 fi
-for field in KSM_STABLE_NODE_HLIST KSM_STABLE_NODE_KPFN KSM_RMAP_ITEM_MM \
-	     KSM_RMAP_ITEM_HLIST; do
+for field in KSM_STABLE_NODE_HLIST KSM_STABLE_NODE_KPFN KSM_RMAP_ITEM_ANON_VMA \
+	     KSM_RMAP_ITEM_MM KSM_RMAP_ITEM_ADDRESS KSM_RMAP_ITEM_HLIST; do
 	"$top/scripts/kabi-gen.sh" "$kdir" |
 		sed "s/^#define PSHARE_KABI_$field .*/#define PSHARE_KABI_$field 4/" \
 		> "$tmp/include/generated/pshare_kabi.h"

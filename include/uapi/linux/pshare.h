@@ -36,7 +36,11 @@ struct pshare_version {
  *	    (the zero page is shared across all). 0 is the common domain.
  *
  * The range must lie in private anonymous mappings of the caller, not
- * registered already and not VM_MERGEABLE under the kernel's KSM. The
+ * registered already and not VM_MERGEABLE under the kernel's KSM. Errors:
+ * EINVAL (bad flags, reserved, range or memory type), ENOMEM (a hole in
+ * the range, or no memory), EBUSY (VM_MERGEABLE), EEXIST (overlap),
+ * ENOSPC (65535 registrations), EINTR (a signal on first registration),
+ * EFAULT (bad pointer). The
  * registration belongs to the caller's address space and ends on
  * %PSHARE_IOC_UNREGISTER, on munmap (or mremap away) of the range, or at exit.
  */
