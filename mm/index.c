@@ -251,7 +251,10 @@ int pshare_index_resize(unsigned long pages)
 		if (!table)
 			return -ENOMEM;
 	}
-	pshare_meta_account((long)(slots - pshare_hint_slots) * sizeof(u64));
+	if (pshare_hints)
+		pshare_meta_freed(pshare_hints, pshare_hint_slots * sizeof(u64));
+	if (table)
+		pshare_meta_alloced(table, slots * sizeof(u64));
 	kvfree(pshare_hints);
 	pshare_hints = table;
 	pshare_hint_slots = slots;

@@ -111,8 +111,8 @@ static void pshare_item_unlinked(struct pshare_stable_node *node,
 		node->owner = first->range->pmm;
 		node->owner->owned++;
 	}
-	xa_erase(&item->range->items,
-		 (item->address - item->range->start) >> PAGE_SHIFT);
+	pshare_item_set(item->range,
+			(item->address - item->range->start) >> PAGE_SHIFT, NULL);
 	pshare_ops_put_anon_vma(item->anon_vma);
 	pshare_item_free(item);
 }
@@ -211,8 +211,8 @@ static void pshare_item_link(struct pshare_stable_node *node,
 	}
 	atomic_long_inc(&pshare_stats.rmap_items);
 	r->pmm->items++;
-	/* The slot was reserved before merging: this store cannot fail. */
-	xa_store(&r->items, idx, item, GFP_NOWAIT);
+	/* The chunk was made before merging: this store cannot fail. */
+	pshare_item_set(r, idx, item);
 }
 
 /*
@@ -284,7 +284,7 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 		}
 		if (!item)
 			item = pshare_item_alloc();
-		if (!item || xa_reserve(&r->items, idx, GFP_KERNEL)) {
+		if (!item || pshare_item_reserve(r, idx)) {
 			put_page(kpage);
 			break;
 		}
@@ -294,8 +294,6 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 			unlock_page(kpage);
 			item = NULL;
 			merged = true;
-		} else {
-			xa_release(&r->items, idx);
 		}
 		put_page(kpage);
 		break;
@@ -389,24 +387,20 @@ pshare_merge_twins(struct pshare_range *r, unsigned long idx,
 	item2 = pshare_item_alloc();
 	if (!node || !item1 || !item2)
 		goto out;
-	if (xa_reserve(&r->items, idx, GFP_KERNEL))
+	if (pshare_item_reserve(r, idx) || pshare_item_reserve(r2, idx2))
 		goto out;
-	if (xa_reserve(&r2->items, idx2, GFP_KERNEL)) {
-		xa_release(&r->items, idx);
-		goto out;
-	}
 
 	if (pshare_merge_at(r2, idx2, page2, NULL, item2)) {
 		/* Unmergeable for now: its hint goes, it is rescanned later. */
 		pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
 		ret = PSHARE_PAIR_TWIN_FAILED;
-		goto out_release;
+		goto out;
 	}
 	if (pshare_merge_at(r, idx, page, page2, item1)) {
 		/* A KSM page with one mapping and no node: break it. */
 		pshare_ops_put_anon_vma(item2->anon_vma);
 		pshare_break_at(r2, idx2);
-		goto out_release;
+		goto out;
 	}
 
 	lock_page(page2);
@@ -423,9 +417,6 @@ pshare_merge_twins(struct pshare_range *r, unsigned long idx,
 	pshare_meta_set_class(r2, idx2, PSHARE_PM_NONE);
 	return PSHARE_PAIR_MERGED;
 
-out_release:
-	xa_release(&r->items, idx);
-	xa_release(&r2->items, idx2);
 out:
 	if (item1)
 		pshare_item_free(item1);
@@ -507,7 +498,7 @@ unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge)
 	struct pshare_rmap_item *item;
 	unsigned long idx, failed = 0;
 
-	xa_for_each(&r->items, idx, item) {
+	for (idx = 0; (item = pshare_item_next(r, &idx)); idx++) {
 		if (unmerge && pshare_break_at(r, idx))
 			failed++;
 		pshare_remove_item(item);

@@ -5,9 +5,10 @@
 
 #include <linux/atomic.h>
 #include <linux/mmu_notifier.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
-#include <linux/xarray.h>
 #include <linux/pshare.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -58,7 +59,7 @@ struct pshare_tunables {
  * @pages_unshared: pages scanned, stable, with no twin yet (hinted)
  * @pages_volatile: pages skipped because their content changed
  * @zero_pages_sharing: pages pshare mapped to the kernel's zero page
- * @metadata_bytes: every byte pshare allocated and holds
+ * @metadata_bytes: every byte pshare allocated and holds, as allocated
  * @stable_nodes: merged pages pshare created and still tracks
  *
  * Written under pshare_engine_lock (plain stores); read locklessly.
@@ -101,9 +102,10 @@ struct pshare_mm;
  * @npages: pages in the range
  * @ngone: pages unmapped since registration; at @npages it ends
  * @domain: sharing domain
- * @id: index in the range IDR, named by hints
+ * @id: index in the table of registrations by id, named by hints
  * @meta: per-page metadata, see PSHARE_PM_*; under pshare_engine_lock
- * @items: rmap items of merged pages, by page index; under pshare_engine_lock
+ * @chunks: rmap items of merged pages by page index, in page-sized chunks
+ *	    of pointers made on first use; under pshare_engine_lock
  */
 struct pshare_range {
 	struct list_head link;
@@ -115,7 +117,7 @@ struct pshare_range {
 	u64 domain;
 	u32 id;
 	u32 *meta;
-	struct xarray items;
+	struct pshare_rmap_item ***chunks;
 };
 
 /**
@@ -191,6 +193,24 @@ static inline void pshare_meta_account(long bytes)
 	atomic_long_add(bytes, &pshare_stats.metadata_bytes);
 }
 
+/* The bytes a kmalloc() or kvmalloc() of @size at @p really holds. */
+static inline long pshare_alloc_bytes(const void *p, size_t size)
+{
+	return is_vmalloc_addr(p) ? PAGE_ALIGN(size) :
+				    kmalloc_size_roundup(size);
+}
+
+/* Count a k(v)malloc() of @size at @p in metadata_bytes, or uncount it. */
+static inline void pshare_meta_alloced(const void *p, size_t size)
+{
+	pshare_meta_account(pshare_alloc_bytes(p, size));
+}
+
+static inline void pshare_meta_freed(const void *p, size_t size)
+{
+	pshare_meta_account(-pshare_alloc_bytes(p, size));
+}
+
 /* register.c */
 int pshare_register(struct mm_struct *mm, unsigned long start,
 		    unsigned long len, u64 domain, u32 flags);
@@ -204,6 +224,13 @@ bool pshare_reap_pending(void);
 void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 			   u32 class);
 struct pshare_range *pshare_range_by_id(u32 id);
+struct pshare_rmap_item *pshare_item_get(struct pshare_range *r,
+					 unsigned long idx);
+struct pshare_rmap_item *pshare_item_next(struct pshare_range *r,
+					  unsigned long *idx);
+int pshare_item_reserve(struct pshare_range *r, unsigned long idx);
+void pshare_item_set(struct pshare_range *r, unsigned long idx,
+		     struct pshare_rmap_item *item);
 void pshare_register_exit(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 int pshare_check_range(unsigned long start, unsigned long len);

@@ -7,7 +7,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/idr.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -20,8 +19,13 @@ LIST_HEAD(pshare_mms);
 /* Guards the scanner's state: see its declaration in pshare.h. */
 DEFINE_MUTEX(pshare_engine_lock);
 EXPORT_SYMBOL_IF_KUNIT(pshare_engine_lock);
-/* Registrations by id, for hints; under pshare_engine_lock. */
-static DEFINE_IDR(pshare_range_idr);
+/*
+ * Registrations by id, for hints: a table that grows by doubling, and goes
+ * when the last registration does. Under pshare_engine_lock.
+ */
+static struct pshare_range **pshare_ranges;
+static u32 pshare_range_slots;
+static u32 pshare_nr_ranges;
 static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
 /* Address spaces that exited and wait for the scanner to reap them. */
 static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
@@ -89,7 +93,123 @@ void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 /** pshare_range_by_id() - the registration with this id, or NULL */
 struct pshare_range *pshare_range_by_id(u32 id)
 {
-	return idr_find(&pshare_range_idr, id);
+	return id < pshare_range_slots ? pshare_ranges[id] : NULL;
+}
+
+/* Give @r the lowest free id, 1 to 65535. */
+static int pshare_range_id_alloc(struct pshare_range *r)
+{
+	struct pshare_range **table;
+	u32 id, slots;
+
+	for (id = 1; id < pshare_range_slots; id++) {
+		if (!pshare_ranges[id])
+			goto found;
+	}
+	if (pshare_range_slots >= PSHARE_RANGE_ID_MAX)
+		return -ENOSPC;
+	slots = max(64U, pshare_range_slots * 2);
+	table = kvcalloc(slots, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	if (pshare_ranges) {
+		memcpy(table, pshare_ranges,
+		       pshare_range_slots * sizeof(*table));
+		pshare_meta_freed(pshare_ranges, pshare_range_slots * sizeof(*table));
+		kvfree(pshare_ranges);
+	}
+	pshare_meta_alloced(table, slots * sizeof(*table));
+	id = max(1U, pshare_range_slots);
+	pshare_ranges = table;
+	pshare_range_slots = slots;
+found:
+	pshare_ranges[id] = r;
+	pshare_nr_ranges++;
+	return id;
+}
+
+static void pshare_range_id_free(u32 id)
+{
+	pshare_ranges[id] = NULL;
+	if (--pshare_nr_ranges)
+		return;
+	pshare_meta_freed(pshare_ranges, pshare_range_slots * sizeof(*pshare_ranges));
+	kvfree(pshare_ranges);
+	pshare_ranges = NULL;
+	pshare_range_slots = 0;
+}
+
+/*
+ * A registration's rmap items by page index: page-sized chunks of item
+ * pointers, each made when its first page merges, so that every byte is
+ * counted in metadata_bytes. Under pshare_engine_lock.
+ */
+#define PSHARE_CHUNK_ITEMS	(PAGE_SIZE / sizeof(void *))
+
+static unsigned long pshare_nr_chunks(struct pshare_range *r)
+{
+	return DIV_ROUND_UP(r->npages, PSHARE_CHUNK_ITEMS);
+}
+
+/** pshare_item_get() - the rmap item of page @idx, or NULL */
+struct pshare_rmap_item *pshare_item_get(struct pshare_range *r,
+					 unsigned long idx)
+{
+	struct pshare_rmap_item **chunk = r->chunks[idx / PSHARE_CHUNK_ITEMS];
+
+	return chunk ? chunk[idx % PSHARE_CHUNK_ITEMS] : NULL;
+}
+
+/** pshare_item_next() - the first item at page *@idx or after, or NULL */
+struct pshare_rmap_item *pshare_item_next(struct pshare_range *r,
+					  unsigned long *idx)
+{
+	unsigned long i = *idx;
+
+	while (i < r->npages) {
+		struct pshare_rmap_item **chunk =
+			r->chunks[i / PSHARE_CHUNK_ITEMS];
+
+		if (!chunk) {
+			i = round_down(i, PSHARE_CHUNK_ITEMS) + PSHARE_CHUNK_ITEMS;
+			continue;
+		}
+		if (chunk[i % PSHARE_CHUNK_ITEMS]) {
+			*idx = i;
+			return chunk[i % PSHARE_CHUNK_ITEMS];
+		}
+		i++;
+	}
+	return NULL;
+}
+
+/**
+ * pshare_item_reserve() - make room to store an item for page @idx
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int pshare_item_reserve(struct pshare_range *r, unsigned long idx)
+{
+	struct pshare_rmap_item ***chunk = &r->chunks[idx / PSHARE_CHUNK_ITEMS];
+
+	if (*chunk)
+		return 0;
+	*chunk = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!*chunk)
+		return -ENOMEM;
+	pshare_meta_account(PAGE_SIZE);
+	return 0;
+}
+
+/** pshare_item_set() - store (or with NULL, clear) page @idx's item */
+void pshare_item_set(struct pshare_range *r, unsigned long idx,
+		     struct pshare_rmap_item *item)
+{
+	struct pshare_rmap_item **chunk = r->chunks[idx / PSHARE_CHUNK_ITEMS];
+
+	if (WARN_ON_ONCE(!chunk))
+		return;
+	chunk[idx % PSHARE_CHUNK_ITEMS] = item;
 }
 
 static void pshare_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
@@ -123,7 +243,7 @@ static int pshare_mn_invalidate_start(struct mmu_notifier *mn,
 		u->end = range->end;
 		list_add_tail(&u->link, &pmm->unmapped);
 		pmm->nr_unmapped++;
-		pshare_meta_account(sizeof(*u));
+		pshare_meta_alloced(u, sizeof(*u));
 		u = NULL;
 	} else {
 		pmm->unmap_overflow = true;
@@ -145,13 +265,35 @@ static void pshare_page_gone(struct pshare_range *r, unsigned long idx)
 
 	if (r->meta[idx] & PSHARE_PM_GONE)
 		return;
-	item = xa_load(&r->items, idx);
+	item = pshare_item_get(r, idx);
 	if (item)
 		pshare_remove_item(item);
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	r->meta[idx] |= PSHARE_PM_GONE;
 	r->ngone++;
 	r->pmm->registered--;
+}
+
+/* Free a registration's memory; account it. Its pages hold no item. */
+static void pshare_range_release(struct pshare_range *r)
+{
+	unsigned long i;
+
+	if (r->chunks) {
+		for (i = 0; i < pshare_nr_chunks(r); i++) {
+			if (r->chunks[i])
+				pshare_meta_account(-(long)PAGE_SIZE);
+			kfree(r->chunks[i]);
+		}
+		pshare_meta_freed(r->chunks, pshare_nr_chunks(r) * sizeof(void *));
+		kvfree(r->chunks);
+	}
+	if (r->meta) {
+		pshare_meta_freed(r->meta, r->npages * sizeof(u32));
+		kvfree(r->meta);
+	}
+	pshare_meta_freed(r, sizeof(*r));
+	kfree(r);
 }
 
 static void pshare_range_free(struct pshare_range *r, bool unmerge)
@@ -162,14 +304,11 @@ static void pshare_range_free(struct pshare_range *r, bool unmerge)
 	pshare_range_drop_items(r, unmerge);
 	for (idx = 0; idx < r->npages; idx++)
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
-	idr_remove(&pshare_range_idr, r->id);
+	pshare_range_id_free(r->id);
 	list_del(&r->link);
 	r->pmm->registered -= r->npages - r->ngone;
 	pshare_registered_pages -= r->npages;
-	xa_destroy(&r->items);
-	pshare_meta_account(-(long)(r->npages * sizeof(u32) + sizeof(*r)));
-	kvfree(r->meta);
-	kfree(r);
+	pshare_range_release(r);
 	pshare_index_resize(pshare_registered_pages);
 }
 
@@ -183,12 +322,12 @@ static void pshare_mm_free(struct pshare_mm *pmm)
 	WRITE_ONCE(pmm->freeing, true);
 	mmu_notifier_unregister(&pmm->mn, pmm->mm);
 	list_for_each_entry_safe(u, tmp, &pmm->unmapped, link) {
+		pshare_meta_freed(u, sizeof(*u));
 		kfree(u);
-		pshare_meta_account(-(long)sizeof(*u));
 	}
 	mmdrop(pmm->mm);
+	pshare_meta_freed(pmm, sizeof(*pmm));
 	kfree(pmm);
-	pshare_meta_account(-(long)sizeof(*pmm));
 }
 
 /* Is the page at @addr still in memory pshare may work on? */
@@ -230,8 +369,8 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 			for (; s < e; s += PAGE_SIZE)
 				pshare_page_gone(r, (s - r->start) >> PAGE_SHIFT);
 		}
+		pshare_meta_freed(u, sizeof(*u));
 		kfree(u);
-		pshare_meta_account(-(long)sizeof(*u));
 	}
 	if (overflow && mmget_not_zero(pmm->mm)) {
 		mmap_read_lock(pmm->mm);
@@ -341,7 +480,7 @@ static struct pshare_mm *pshare_mm_get(struct mm_struct *mm)
 	pmm->mm = mm;
 	pmm->tgid = current->tgid;
 	get_task_comm(pmm->comm, current);
-	pshare_meta_account(sizeof(*pmm));
+	pshare_meta_alloced(pmm, sizeof(*pmm));
 	list_add_tail(&pmm->link, &pshare_mms);
 	return pmm;
 }
@@ -407,16 +546,21 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL);
-	if (!r->meta) {
-		ret = -ENOMEM;
-		goto free_range;
-	}
+	pshare_meta_alloced(r, sizeof(*r));
 	r->start = start;
 	r->end = start + len;
 	r->npages = npages;
 	r->domain = pshare_domain_of(mm, domain);
-	xa_init(&r->items);
+	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL);
+	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL);
+	if (r->meta)
+		pshare_meta_alloced(r->meta, npages * sizeof(u32));
+	if (r->chunks)
+		pshare_meta_alloced(r->chunks, pshare_nr_chunks(r) * sizeof(void *));
+	if (!r->meta || !r->chunks) {
+		ret = -ENOMEM;
+		goto free_range;
+	}
 
 	mutex_lock(&pshare_engine_lock);
 	pmm = pshare_mm_get(mm);
@@ -441,8 +585,7 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 		if (pos->start >= r->end)
 			break;
 	}
-	ret = idr_alloc(&pshare_range_idr, r, 1, PSHARE_RANGE_ID_MAX,
-			GFP_KERNEL);
+	ret = pshare_range_id_alloc(r);
 	if (ret < 0)
 		goto put_mm;
 	r->id = ret;
@@ -450,7 +593,6 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	list_add_tail(&r->link, &pos->link);	/* before @pos: sorted */
 	pmm->registered += npages;
 	pshare_registered_pages += npages;
-	pshare_meta_account(npages * sizeof(u32) + sizeof(*r));
 	pshare_index_resize(pshare_registered_pages);
 	mutex_unlock(&pshare_engine_lock);
 	pshare_scan_wake();
@@ -461,9 +603,8 @@ put_mm:
 		pshare_mm_free(pmm);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
-	kvfree(r->meta);
 free_range:
-	kfree(r);
+	pshare_range_release(r);
 	return ret;
 }
 
@@ -614,5 +755,4 @@ void pshare_register_exit(void)
 	}
 	mutex_unlock(&pshare_engine_lock);
 	mmu_notifier_synchronize();
-	idr_destroy(&pshare_range_idr);
 }

@@ -162,7 +162,7 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	mmap_read_unlock(mm);
 	mmput(mm);
 
-	item = xa_load(&r->items, idx);
+	item = pshare_item_get(r, idx);
 	if (item) {
 		if (page && page_folio(page)->mapping ==
 		    (void *)((unsigned long)item->head | PAGE_MAPPING_KSM))
