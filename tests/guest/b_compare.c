@@ -100,19 +100,25 @@ static long verify(char *mem)
 	return bad;
 }
 
-/* Wait until @saved() stops changing for @quiet_s; returns last change. */
-static double converge(long (*saved)(void), double t0, int quiet_s,
-		       int timeout_s)
+/*
+ * Wait until @saved() stops changing for @quiet_s. Returns the time of the
+ * last change, and in *@cpu the CPU seconds thread @comm had used by then
+ * (from @cpu0), not counting the scanning that goes on after convergence.
+ */
+static double converge(long (*saved)(void), const char *comm, double cpu0,
+		       double *cpu, double t0, int quiet_s, int timeout_s)
 {
 	long last = -1;
 	double last_change = t0;
 
+	*cpu = 0;
 	while (now() - t0 < timeout_s) {
 		long s = saved();
 
 		if (s != last) {
 			last = s;
 			last_change = now();
+			*cpu = thread_cpu(comm) - cpu0;
 		} else if (now() - last_change >= quiet_s && s > 0) {
 			break;
 		}
@@ -163,9 +169,8 @@ int main(int argc, char **argv)
 	c0 = thread_cpu("ksmd");
 	t0 = now();
 	ksm_set("run", 1);
-	t_ksm = converge(ksm_saved, t0, 5, timeout);
-	cpu_ksm = thread_cpu("ksmd") - c0;
-	printf("RESULT ksm    shared=%ld sharing=%ld unshared=%ld last_merge_s=%.2f thread_cpu_s=%.2f\n",
+	t_ksm = converge(ksm_saved, "ksmd", c0, &cpu_ksm, t0, 5, timeout);
+	printf("RESULT ksm    shared=%ld sharing=%ld unshared=%ld last_merge_s=%.2f cpu_to_last_merge_s=%.2f\n",
 	       ksm_stat("pages_shared"), ksm_stat("pages_sharing"),
 	       ksm_stat("pages_unshared"), t_ksm, cpu_ksm);
 	saved_ksm = ksm_saved();
@@ -182,9 +187,8 @@ int main(int argc, char **argv)
 	c0 = thread_cpu("pshared");
 	t0 = now();
 	CHECK(t_register(mem, pages * PAGE_SZ, 0) == 0, "register");
-	t_ps = converge(pshare_saved, t0, 5, timeout);
-	cpu_ps = thread_cpu("pshared") - c0;
-	printf("RESULT pshare shared=%ld sharing=%ld unshared=%ld zero=%ld metadata_bytes=%ld last_merge_s=%.2f thread_cpu_s=%.2f\n",
+	t_ps = converge(pshare_saved, "pshared", c0, &cpu_ps, t0, 5, timeout);
+	printf("RESULT pshare shared=%ld sharing=%ld unshared=%ld zero=%ld metadata_bytes=%ld last_merge_s=%.2f cpu_to_last_merge_s=%.2f\n",
 	       t_sysfs("pages_shared"), t_sysfs("pages_sharing"),
 	       t_sysfs("pages_unshared"), t_sysfs("zero_pages_sharing"),
 	       t_sysfs("metadata_bytes"), t_ps, cpu_ps);
