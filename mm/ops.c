@@ -94,6 +94,37 @@ struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
 }
 
 /**
+ * pshare_ops_leave_ksm_vma() - give up an address the kernel's KSM now has
+ * @mm: the address space, mmap_lock held for read, mm_users > 0
+ * @addr: user address
+ * @node: pshare's merged page mapped at @addr, if any
+ *
+ * After madvise(MADV_MERGEABLE) on registered memory, the kernel's ksmd
+ * may scan it, and must never find a pshare KSM page there: it would take
+ * pshare's node for its own. So pshare's page at @addr becomes a private
+ * copy again, and pshare lets the address go.
+ *
+ * Return: true if @addr lies in a VM_MERGEABLE VMA.
+ */
+bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
+			      const void *node)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct page *page;
+
+	if (!vma || !(vma->vm_flags & VM_MERGEABLE))
+		return false;
+	page = node ? pshare_sym.follow_page(vma, addr, FOLL_GET) : NULL;
+	if (!IS_ERR_OR_NULL(page)) {
+		if (page_folio(page)->mapping ==
+		    (void *)((unsigned long)node | PAGE_MAPPING_KSM))
+			pshare_ops_break_cow(vma, addr);
+		put_page(page);
+	}
+	return true;
+}
+
+/**
  * pshare_ops_get_page() - the page mapped at @addr, with a reference
  * @vma: the VMA, mmap_lock held for read
  * @addr: user address

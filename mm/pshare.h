@@ -219,6 +219,7 @@ int pshare_unregister(struct mm_struct *mm, unsigned long start,
 int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
 void pshare_process_unmapped(struct pshare_mm *pmm);
 void pshare_reap_dead(void);
+void pshare_page_gone(struct pshare_range *r, unsigned long idx);
 void pshare_release_nodes(void);
 bool pshare_reap_pending(void);
 void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,

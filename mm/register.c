@@ -258,8 +258,15 @@ static const struct mmu_notifier_ops pshare_mn_ops = {
 	.invalidate_range_start = pshare_mn_invalidate_start,
 };
 
-/* Mark one page unmapped: its merged mapping, if any, is forgotten. */
-static void pshare_page_gone(struct pshare_range *r, unsigned long idx)
+/**
+ * pshare_page_gone() - end the registration of one page
+ * @r: the registration
+ * @idx: page index
+ *
+ * For a page unmapped, or handed to the kernel's KSM: its merged mapping,
+ * if any, is forgotten. Context: pshare_engine_lock held.
+ */
+void pshare_page_gone(struct pshare_range *r, unsigned long idx)
 {
 	struct pshare_rmap_item *item;
 

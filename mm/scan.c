@@ -149,20 +149,29 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	u32 *m = &r->meta[idx];
+	bool ksm_has_it = false;
 	u64 hash;
 
 	if (*m & PSHARE_PM_GONE)
 		return;
 	if (!mmget_not_zero(mm))
 		return;
+	item = pshare_item_get(r, idx);
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
 	if (vma)
 		page = pshare_ops_get_page(vma, addr);
+	else
+		ksm_has_it = pshare_ops_leave_ksm_vma(mm, addr,
+						      item ? item->head : NULL);
 	mmap_read_unlock(mm);
 	mmput(mm);
 
-	item = pshare_item_get(r, idx);
+	if (ksm_has_it) {
+		/* madvise(MADV_MERGEABLE) came after registering: let go. */
+		pshare_page_gone(r, idx);
+		return;
+	}
 	if (item) {
 		if (page && page_folio(page)->mapping ==
 		    (void *)((unsigned long)item->head | PAGE_MAPPING_KSM))
