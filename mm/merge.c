@@ -455,17 +455,12 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
  *
  * In order: zero pages go to the kernel's zero page (across domains); then
  * a merged page of the same domain and content; then a hinted twin; else
- * the page is hinted. A page held by someone else (pinned) is left alone
- * until a later pass: it could not merge, and as a hint it would make its
- * twins try in vain. Context: pshare_engine_lock held, no mmap_lock.
+ * the page is hinted. Context: pshare_engine_lock held, no mmap_lock.
  */
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash)
 {
 	unsigned long addr = r->start + (idx << PAGE_SHIFT);
-
-	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
-		return;
 
 	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
@@ -514,11 +509,15 @@ unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge)
  * pshare_prune_nodes() - free nodes whose page is gone
  *
  * A node outlives its last item while its page is still mapped elsewhere
- * (a fork child, say); once that page is freed, this reclaims the node.
+ * (a fork child, or an exit still unmapping); once that page is freed,
+ * this reclaims the node.
+ *
+ * Return: how many nodes without items still have their page.
  */
-void pshare_prune_nodes(void)
+unsigned long pshare_prune_nodes(void)
 {
 	struct pshare_stable_node *node, *next;
+	unsigned long alive = 0;
 
 	for (node = pshare_index_stable_any(); node; node = next) {
 		struct rb_node *n = rb_next(&node->node);
@@ -528,10 +527,13 @@ void pshare_prune_nodes(void)
 		if (node->rmap_hlist_len)
 			continue;
 		kpage = pshare_node_page(node, false);
-		if (kpage)
+		if (kpage) {
 			put_page(kpage);
+			alive++;
+		}
 		cond_resched();
 	}
+	return alive;
 }
 
 /** pshare_merge_init() - create the node and item caches */

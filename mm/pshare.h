@@ -220,7 +220,7 @@ int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
 void pshare_process_unmapped(struct pshare_mm *pmm);
 void pshare_reap_dead(void);
 void pshare_page_gone(struct pshare_range *r, unsigned long idx);
-void pshare_release_nodes(void);
+unsigned long pshare_release_nodes(void);
 bool pshare_reap_pending(void);
 void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 			   u32 class);
@@ -244,7 +244,7 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
 void pshare_remove_item(struct pshare_rmap_item *item);
 unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
-void pshare_prune_nodes(void);
+unsigned long pshare_prune_nodes(void);
 int pshare_merge_init(void);
 void pshare_merge_exit(void);
 
@@ -254,6 +254,7 @@ void pshare_scan_stop(void);
 void pshare_scan_wake(void);
 int pshare_set_run(unsigned int run);
 void pshare_scan_forget(struct pshare_range *r);
+void pshare_prune_later(void);
 int pshare_unmerge_all(void);
 
 /* sysfs.c */

@@ -435,15 +435,24 @@ void pshare_reap_dead(void)
  * pshare_release_nodes() - free the nodes of pages that are now gone
  *
  * After mappings went away (exit, unregister), their merged pages may wait
- * in per-CPU LRU batches, still referenced; drain those, then prune.
+ * in per-CPU LRU batches, still referenced; drain those, then prune. An
+ * exit is reported before its pages are unmapped, and a fork child may
+ * hold a page on: if pages remain, pshared tries again later.
+ *
+ * Return: how many nodes without items still have their page.
  * Context: pshare_engine_lock held.
  */
-void pshare_release_nodes(void)
+unsigned long pshare_release_nodes(void)
 {
+	unsigned long alive;
+
 	if (!atomic_long_read(&pshare_stats.stable_nodes))
-		return;
+		return 0;
 	pshare_sym.lru_add_drain_all();
-	pshare_prune_nodes();
+	alive = pshare_prune_nodes();
+	if (alive)
+		pshare_prune_later();
+	return alive;
 }
 
 /** pshare_reap_pending() - does an exited process wait to be reaped? */

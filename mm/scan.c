@@ -37,6 +37,14 @@ static struct task_struct *pshare_thread;
 static DECLARE_WAIT_QUEUE_HEAD(pshare_thread_wait);
 /* Set by pshare_scan_wake(), cleared by pshared: cuts its sleep short. */
 static bool pshare_wake_pending;
+/*
+ * Milliseconds until pshared looks again for merged pages that outlived
+ * their last mapping on record; 0 when there are none. Doubles up to
+ * PSHARE_PRUNE_MAX_MS while pages stay. Under pshare_engine_lock.
+ */
+static unsigned int pshare_prune_ms;
+#define PSHARE_PRUNE_MIN_MS	100
+#define PSHARE_PRUNE_MAX_MS	30000
 
 /*
  * Where the scan is: the next page to look at. Under pshare_engine_lock;
@@ -193,6 +201,13 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
 		goto out;
 	}
+	/*
+	 * Held by someone else (a pin, an LRU batch, an isolation): it could
+	 * not merge now, and as a new hint it would make its twins try in
+	 * vain. Keep its state as it was and look again next pass.
+	 */
+	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
+		goto out;
 	*m = (*m & 0xfu) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	pshare_merge_page(r, idx, page, hash);
@@ -230,11 +245,38 @@ static bool pshare_scan_has_work(void)
 	return !list_empty_careful(&pshare_mms);
 }
 
+/**
+ * pshare_prune_later() - have pshared look again for nodes to free
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_prune_later(void)
+{
+	if (!pshare_prune_ms) {
+		WRITE_ONCE(pshare_prune_ms, PSHARE_PRUNE_MIN_MS);
+		pshare_scan_wake();
+	}
+}
+
 /* pshared runs while run is 1 and memory is registered, or to reap. */
 static bool pshare_scan_should_run(void)
 {
 	return (READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
 		pshare_scan_has_work()) || pshare_reap_pending();
+}
+
+/* Idle, but nodes wait for their pages to go: prune after a delay. */
+static void pshare_scan_idle_prune(unsigned int ms)
+{
+	wait_event_freezable_timeout(pshare_thread_wait,
+				     pshare_scan_should_run() ||
+				     kthread_should_stop(),
+				     msecs_to_jiffies(ms));
+	mutex_lock(&pshare_engine_lock);
+	if (pshare_prune_ms == ms)
+		WRITE_ONCE(pshare_prune_ms, pshare_release_nodes() ?
+			   min(ms * 2, PSHARE_PRUNE_MAX_MS) : 0);
+	mutex_unlock(&pshare_engine_lock);
 }
 
 static int pshare_scand(void *unused)
@@ -253,10 +295,13 @@ static int pshare_scand(void *unused)
 						     READ_ONCE(pshare_wake_pending) ||
 						     kthread_should_stop(),
 						     msecs_to_jiffies(ms));
+		} else if (READ_ONCE(pshare_prune_ms)) {
+			pshare_scan_idle_prune(READ_ONCE(pshare_prune_ms));
 		} else {
 			wait_event_freezable(pshare_thread_wait,
 					     pshare_scan_should_run() ||
-					     kthread_should_stop());
+					     kthread_should_stop() ||
+					     READ_ONCE(pshare_prune_ms));
 		}
 	}
 	return 0;
