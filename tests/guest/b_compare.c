@@ -10,7 +10,6 @@
  * Default: 256 MiB, 64 distinct contents, 10% unique pages, 1000 pages per
  * batch, 20 ms sleep: the baseline workload of the platform facts.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -34,34 +33,19 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds used so far by the kernel thread named @comm. */
+/* CPU seconds used so far by the kernel thread named @comm, or -1. */
 static double thread_cpu(const char *comm)
 {
-	char path[300], buf[1024], *p;
-	struct dirent *d;
-	double cpu = -1;
-	DIR *dir = opendir("/proc");
+	char buf[1024], *p;
+	unsigned long ut, st;
 
-	while (dir && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		if (t_read_file(path, buf, sizeof(buf)) < 0 ||
-		    strncmp(buf, comm, strlen(comm)) || buf[strlen(comm)] != '\n')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		if (t_read_file(path, buf, sizeof(buf)) < 0)
-			continue;
-		p = strrchr(buf, ')');
-		if (p) {
-			unsigned long ut, st;
-
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			       &ut, &st);
-			cpu = (ut + st) / (double)sysconf(_SC_CLK_TCK);
-		}
-	}
-	if (dir)
-		closedir(dir);
-	return cpu;
+	if (t_thread_file(comm, "stat", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return -1;
+	return (ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static long ksm_stat(const char *name)

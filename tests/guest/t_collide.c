@@ -19,16 +19,6 @@ static uint64_t seed_of(int i)
 	return i % 2 ? 3000 + i % 128 : 800000 + i;
 }
 
-static uint64_t pfn(void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	pread(fd, &ent, 8, (uintptr_t)addr / PAGE_SZ * 8);
-	close(fd);
-	return ent & ((1ULL << 55) - 1);
-}
-
 int main(void)
 {
 	static uint64_t frame[N];
@@ -48,7 +38,7 @@ int main(void)
 
 	for (i = 0; i < N; i++) {
 		bad += !t_check(mem + i * PAGE_SZ, seed_of(i));
-		frame[i] = pfn(mem + i * PAGE_SZ);
+		frame[i] = t_pfn(mem + i * PAGE_SZ);
 		ksm += t_is_ksm(mem + i * PAGE_SZ);
 	}
 	/* Mappings of one frame must hold one content. */

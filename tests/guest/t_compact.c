@@ -14,16 +14,6 @@
 
 #define N	4096
 
-static uint64_t pfn(void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	pread(fd, &ent, 8, (uintptr_t)addr / PAGE_SZ * 8);
-	close(fd);
-	return ent & ((1ULL << 55) - 1);
-}
-
 static long move_pages_raw(unsigned long count, void **pages,
 			   const int *nodes, int *status, int flags)
 {
@@ -51,7 +41,7 @@ int main(void)
 	t_expect_stat("pages_shared", 64);
 	t_expect_stat("pages_sharing", N - 64);
 	for (i = 0; i < N; i++)
-		before[i] = pfn(mem + i * PAGE_SZ);
+		before[i] = t_pfn(mem + i * PAGE_SZ);
 
 	/*
 	 * Move every merged page to the other node (MOVE_ALL: shared ones).
@@ -71,7 +61,7 @@ int main(void)
 	for (i = 0; i < N; i++) {
 		bad += !t_check(mem + i * PAGE_SZ, seed[i]);
 		ksm += t_is_ksm(mem + i * PAGE_SZ);
-		moved += pfn(mem + i * PAGE_SZ) != before[i];
+		moved += t_pfn(mem + i * PAGE_SZ) != before[i];
 	}
 	printf("  %d of %d merged mappings migrated\n", moved, N);
 	CHECK(moved == N, "only %d of %d merged mappings migrated", moved, N);

@@ -25,15 +25,6 @@ static int verify(char *mem)
 	return bad;
 }
 
-static int count_ksm(char *mem)
-{
-	int i, n = 0;
-
-	for (i = 0; i < N; i++)
-		n += t_is_ksm(mem + i * PAGE_SZ);
-	return n;
-}
-
 int main(void)
 {
 	char *a = t_map(N), *b = t_map(N);
@@ -49,8 +40,8 @@ int main(void)
 	t_expect_stat("pages_sharing", 0);
 	t_expect_stat("pages_unshared", 2 * 224);
 	t_expect_stat("zero_pages_sharing", 2 * 32);	/* across domains */
-	CHECK(count_ksm(a) == 0 && count_ksm(b) == 0,
-	      "KSM pages across domains: %d + %d", count_ksm(a), count_ksm(b));
+	CHECK(t_count_ksm(a, N) == 0 && t_count_ksm(b, N) == 0,
+	      "KSM pages across domains: %d + %d", t_count_ksm(a, N), t_count_ksm(b, N));
 
 	/* Put b in a's domain: all 224 contents merge pairwise. */
 	CHECK(t_unregister(b, N * PAGE_SZ) == 0, "unregister b");
@@ -59,8 +50,8 @@ int main(void)
 	t_expect_stat("pages_shared", 224);
 	t_expect_stat("pages_sharing", 224);
 	t_expect_stat("pages_unshared", 0);
-	CHECK(count_ksm(a) == 224 && count_ksm(b) == 224,
-	      "KSM pages in one domain: %d + %d", count_ksm(a), count_ksm(b));
+	CHECK(t_count_ksm(a, N) == 224 && t_count_ksm(b, N) == 224,
+	      "KSM pages in one domain: %d + %d", t_count_ksm(a, N), t_count_ksm(b, N));
 	CHECK(verify(a) == 0 && verify(b) == 0, "content: %d + %d bad",
 	      verify(a), verify(b));
 	CHECK(t_unregister(a, N * PAGE_SZ) == 0 &&

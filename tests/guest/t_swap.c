@@ -25,16 +25,6 @@ static long vmstat(const char *name)
 	return -1;
 }
 
-static int swapped(void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	pread(fd, &ent, 8, (uintptr_t)addr / PAGE_SZ * 8);
-	close(fd);
-	return (ent >> 62) & 1;
-}
-
 int main(void)
 {
 	char pid[32], *mem;
@@ -66,7 +56,7 @@ int main(void)
 	if (t_write_file("/sys/fs/cgroup/pshare-swap/memory.reclaim", "64M"))
 		printf("  memory.reclaim: %s\n", strerror(errno));
 	for (i = 0; i < N; i++)
-		out += swapped(mem + i * PAGE_SZ);
+		out += (t_pagemap(mem + i * PAGE_SZ) >> 62) & 1;
 	printf("  pswpout +%ld, %d of %d merged mappings now in swap\n",
 	       vmstat("pswpout") - before, out, N);
 	CHECK(vmstat("pswpout") > before, "nothing was swapped out");

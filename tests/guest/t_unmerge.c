@@ -20,15 +20,6 @@ static int verify(char *mem)
 	return bad;
 }
 
-static int count_ksm(char *mem)
-{
-	int i, n = 0;
-
-	for (i = 0; i < N; i++)
-		n += t_is_ksm(mem + i * PAGE_SZ);
-	return n;
-}
-
 int main(void)
 {
 	char *mem = t_map(N), cmd[256];
@@ -41,17 +32,17 @@ int main(void)
 		t_fill(mem + i * PAGE_SZ, i % 3 ? 60 + i % 16 : 0);
 	CHECK(t_register(mem, N * PAGE_SZ, 0) == 0, "register");
 	CHECK(t_wait_scans(2, 300) == 0, "scans");
-	CHECK(count_ksm(mem) > 0, "nothing merged");
+	CHECK(t_count_ksm(mem, N) > 0, "nothing merged");
 
 	CHECK(t_sysfs_set("run", 2) == 0, "run=2: %s", strerror(errno));
 	t_expect_stat("pages_shared", 0);
 	t_expect_stat("pages_sharing", 0);
-	CHECK(count_ksm(mem) == 0, "%d KSM pages after run=2", count_ksm(mem));
+	CHECK(t_count_ksm(mem, N) == 0, "%d KSM pages after run=2", t_count_ksm(mem, N));
 	CHECK(verify(mem) == 0, "content after run=2");
 
 	CHECK(t_sysfs_set("run", 1) == 0, "run=1");
 	CHECK(t_wait_scans(2, 300) == 0, "scans");
-	CHECK(count_ksm(mem) > 0, "nothing merged again");
+	CHECK(t_count_ksm(mem, N) > 0, "nothing merged again");
 
 	/*
 	 * Merged pages hold the module: rmmod is refused, nothing breaks.
@@ -65,7 +56,7 @@ int main(void)
 
 	CHECK(t_sysfs_set("run", 2) == 0, "run=2");
 	CHECK(system("rmmod pshare") == 0, "rmmod after run=2");
-	CHECK(count_ksm(mem) == 0, "KSM pages after rmmod");
+	CHECK(t_count_ksm(mem, N) == 0, "KSM pages after rmmod");
 	CHECK(verify(mem) == 0, "content after rmmod");
 	snprintf(cmd, sizeof(cmd), "insmod %s", ko ? ko : "/lib/pshare/pshare.ko");
 	CHECK(system(cmd) == 0, "insmod");

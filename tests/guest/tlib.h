@@ -58,3 +58,7 @@ int t_check(const void *page, uint64_t seed);
 void *t_map(size_t pages);
 void t_expect_stat(const char *name, long want);
 long t_thread_switches(const char *comm);
+int t_thread_file(const char *comm, const char *file, char *buf, size_t len);
+int t_count_ksm(char *mem, int n);
+uint64_t t_pagemap(void *addr);
+uint64_t t_pfn(void *addr);
