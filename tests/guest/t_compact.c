@@ -49,10 +49,21 @@ int main(void)
 	 */
 	t_sysfs_set("run", 0);
 	if (move_pages_raw(N, pages, NULL, status, 0) == 0 && status[0] >= 0) {
+		int round;
+
 		for (i = 0; i < N; i++)
 			nodes[i] = !status[i];
-		CHECK(move_pages_raw(N, pages, nodes, status, MPOL_MF_MOVE_ALL) >= 0,
-		      "move_pages: %s", strerror(errno));
+		/* A page the kernel holds for a moment fails; ask again. */
+		for (round = 0; round < 5; round++) {
+			CHECK(move_pages_raw(N, pages, nodes, status,
+					     MPOL_MF_MOVE_ALL) >= 0,
+			      "move_pages: %s", strerror(errno));
+			for (i = 0, moved = 0; i < N; i++)
+				moved += t_pfn(mem + i * PAGE_SZ) != before[i];
+			if (moved == N)
+				break;
+		}
+		moved = 0;
 	} else {
 		printf("  (move_pages unavailable: %s)\n", strerror(errno));
 	}

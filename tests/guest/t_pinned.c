@@ -37,6 +37,8 @@ int main(void)
 
 	CHECK(t_register(mem, N * PAGE_SZ, 0) == 0, "register");
 	CHECK(t_wait_scans(3, 300) == 0, "scans");
+	t_expect_stat("pages_shared", 8);
+	t_expect_stat("pages_sharing", N / 2 - 8);
 	for (i = 0; i < N; i++) {
 		if (i < N / 2)
 			ksm_pinned += t_is_ksm(mem + i * PAGE_SZ);
@@ -48,8 +50,6 @@ int main(void)
 	CHECK(ksm_pinned == 0, "%d pinned pages were merged", ksm_pinned);
 	CHECK(ksm_free == N / 2, "%d of %d unpinned pages merged", ksm_free,
 	      N / 2);
-	t_expect_stat("pages_shared", 8);
-	t_expect_stat("pages_sharing", N / 2 - 8);
 
 	/* Unpin: now everything merges. */
 	CHECK(syscall(__NR_io_uring_register, ring, IORING_UNREGISTER_BUFFERS,
