@@ -4,6 +4,7 @@
 #define _PSHARE_KABI_H
 
 #include <linux/list.h>
+#include <linux/page-flags.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
 
@@ -67,5 +68,11 @@ struct pshare_rmap_item {
 	struct pshare_stable_node *head;
 	struct hlist_node hlist;
 };
+
+/* The page->mapping of a KSM page whose node is @node (NULL: none yet). */
+static inline void *pshare_node_mapping(const struct pshare_stable_node *node)
+{
+	return (void *)((unsigned long)node | PAGE_MAPPING_KSM);
+}
 
 #endif /* _PSHARE_KABI_H */

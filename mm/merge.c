@@ -38,7 +38,7 @@ static struct pshare_stable_node *pshare_page_node(struct page *page)
 static void pshare_set_page_node(struct page *page,
 				 struct pshare_stable_node *node)
 {
-	page->mapping = (void *)((unsigned long)node | PAGE_MAPPING_KSM);
+	page->mapping = pshare_node_mapping(node);
 }
 
 static struct pshare_rmap_item *pshare_item_alloc(void)
@@ -111,8 +111,8 @@ static void pshare_item_unlinked(struct pshare_stable_node *node,
 		node->owner = first->range->pmm;
 		node->owner->owned++;
 	}
-	pshare_item_set(item->range,
-			(item->address - item->range->start) >> PAGE_SHIFT, NULL);
+	pshare_item_set(item->range, pshare_page_idx(item->range, item->address),
+			NULL);
 	pshare_ops_put_anon_vma(item->anon_vma);
 	pshare_item_free(item);
 }
@@ -140,7 +140,7 @@ static void pshare_node_remove_stale(struct pshare_stable_node *node)
 static struct page *pshare_node_page(struct pshare_stable_node *node,
 				     bool lock)
 {
-	void *expected = (void *)((unsigned long)node | PAGE_MAPPING_KSM);
+	void *expected = pshare_node_mapping(node);
 	unsigned long kpfn;
 	struct page *page;
 
@@ -225,7 +225,7 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 			   struct pshare_rmap_item *item)
 {
 	struct mm_struct *mm = r->pmm->mm;
-	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	unsigned long addr = pshare_page_addr(r, idx);
 	struct vm_area_struct *vma;
 	int err = -EFAULT;
 
@@ -247,7 +247,7 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 static int pshare_break_at(struct pshare_range *r, unsigned long idx)
 {
 	struct mm_struct *mm = r->pmm->mm;
-	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	unsigned long addr = pshare_page_addr(r, idx);
 	struct vm_area_struct *vma;
 	int ret = 0;
 
@@ -307,14 +307,14 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 static struct page *pshare_hint_page(struct pshare_range *r2,
 				     unsigned long idx2, u64 hash)
 {
-	unsigned long addr = r2->start + (idx2 << PAGE_SHIFT);
+	unsigned long addr = pshare_page_addr(r2, idx2);
 	struct mm_struct *mm = r2->pmm->mm;
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	u32 m = r2->meta[idx2];
 
 	if ((m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
-	    (m & ~0xfu) != PSHARE_PM_CSUM(hash) || READ_ONCE(r2->pmm->dead))
+	    PSHARE_PM_CSUM(m) != PSHARE_PM_CSUM(hash) || READ_ONCE(r2->pmm->dead))
 		return NULL;
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
@@ -460,7 +460,7 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash)
 {
-	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	unsigned long addr = pshare_page_addr(r, idx);
 
 	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {

@@ -21,6 +21,7 @@
 #include <linux/swap.h>
 #include <linux/xxhash.h>
 #include <pshare/compat.h>
+#include "kabi.h"
 #include "ops.h"
 #include "symbols.h"
 
@@ -107,17 +108,16 @@ struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
  * Return: true if @addr lies in a VM_MERGEABLE VMA.
  */
 bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
-			      const void *node)
+			      const struct pshare_stable_node *node)
 {
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
 	struct page *page;
 
 	if (!vma || !(vma->vm_flags & VM_MERGEABLE))
 		return false;
-	page = node ? pshare_sym.follow_page(vma, addr, FOLL_GET) : NULL;
-	if (!IS_ERR_OR_NULL(page)) {
-		if (page_folio(page)->mapping ==
-		    (void *)((unsigned long)node | PAGE_MAPPING_KSM))
+	page = node ? pshare_ops_get_page(vma, addr) : NULL;
+	if (page) {
+		if (page_folio(page)->mapping == pshare_node_mapping(node))
 			pshare_ops_break_cow(vma, addr);
 		put_page(page);
 	}
@@ -368,7 +368,7 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 	if (pshare_write_protect(vma, addr, page, &orig_pte) == 0) {
 		if (!kpage) {
 			/* Upgrade to PageKsm with no node; the caller adds it. */
-			page->mapping = (void *)PAGE_MAPPING_KSM;
+			page->mapping = pshare_node_mapping(NULL);
 			mark_page_accessed(page);
 			/* Reclaim frees clean pages: make it swap instead. */
 			if (!PageDirty(page))

@@ -5,13 +5,15 @@
 
 #include <linux/mm.h>
 
+struct pshare_stable_node;
+
 struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
 					   unsigned long addr);
 bool pshare_ops_vma_ok(struct vm_area_struct *vma);
 struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr);
 bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
-			      const void *node);
+			      const struct pshare_stable_node *node);
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 			 struct page *page, struct page *kpage);
 int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr);

@@ -89,7 +89,8 @@ struct pshare_stats {
 #define PSHARE_PM_ZERO		0x3u	/* mapped to the zero page by pshare */
 #define PSHARE_PM_SEEN		0x4u
 #define PSHARE_PM_GONE		0x8u
-#define PSHARE_PM_CSUM(h)	((u32)(h) & ~0xfu)
+#define PSHARE_PM_FLAGS		0xfu
+#define PSHARE_PM_CSUM(h)	((u32)(h) & ~PSHARE_PM_FLAGS)
 
 struct pshare_mm;
 
@@ -119,6 +120,19 @@ struct pshare_range {
 	u32 *meta;
 	struct pshare_rmap_item ***chunks;
 };
+
+/* The user address of page @idx of @r, and back. */
+static inline unsigned long pshare_page_addr(const struct pshare_range *r,
+					     unsigned long idx)
+{
+	return r->start + (idx << PAGE_SHIFT);
+}
+
+static inline unsigned long pshare_page_idx(const struct pshare_range *r,
+					    unsigned long addr)
+{
+	return (addr - r->start) >> PAGE_SHIFT;
+}
 
 /**
  * struct pshare_unmapped - an address interval unmapped since the last scan

@@ -374,7 +374,7 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 			unsigned long e = min(u->end, r->end);
 
 			for (; s < e; s += PAGE_SIZE)
-				pshare_page_gone(r, (s - r->start) >> PAGE_SHIFT);
+				pshare_page_gone(r, pshare_page_idx(r, s));
 		}
 		pshare_meta_freed(u, sizeof(*u));
 		kfree(u);
@@ -384,8 +384,8 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 		list_for_each_entry(r, &pmm->ranges, link) {
 			for (idx = 0; idx < r->npages; idx++) {
 				if (r->meta[idx] & PSHARE_PM_GONE ||
-				    pshare_addr_ok(pmm->mm, r->start +
-						   (idx << PAGE_SHIFT)))
+				    pshare_addr_ok(pmm->mm,
+						   pshare_page_addr(r, idx)))
 					continue;
 				/* Drop the lock: removing items locks pages. */
 				mmap_read_unlock(pmm->mm);

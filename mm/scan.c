@@ -151,7 +151,7 @@ found:
 /* Look at one registered page: still merged, changed, or a candidate. */
 static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 {
-	unsigned long addr = r->start + (idx << PAGE_SHIFT);
+	unsigned long addr = pshare_page_addr(r, idx);
 	struct mm_struct *mm = r->pmm->mm;
 	struct pshare_rmap_item *item;
 	struct vm_area_struct *vma;
@@ -181,8 +181,8 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 		return;
 	}
 	if (item) {
-		if (page && page_folio(page)->mapping ==
-		    (void *)((unsigned long)item->head | PAGE_MAPPING_KSM))
+		if (page &&
+		    page_folio(page)->mapping == pshare_node_mapping(item->head))
 			goto out;	/* still merged */
 		pshare_remove_item(item);	/* written, swapped, unmapped */
 	}
@@ -195,9 +195,9 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 		goto out;
 
 	hash = pshare_hash(page);
-	if ((*m & PSHARE_PM_SEEN) && (*m & ~0xfu) != PSHARE_PM_CSUM(hash)) {
+	if ((*m & PSHARE_PM_SEEN) && PSHARE_PM_CSUM(*m) != PSHARE_PM_CSUM(hash)) {
 		/* Changed since the last pass: volatile, skip it this time. */
-		*m = (*m & 0xfu) | PSHARE_PM_CSUM(hash);
+		*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash);
 		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
 		goto out;
 	}
@@ -208,7 +208,7 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	 */
 	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
 		goto out;
-	*m = (*m & 0xfu) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
+	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	pshare_merge_page(r, idx, page, hash);
 out:
