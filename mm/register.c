@@ -11,6 +11,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include "index.h"
+#include "kabi.h"
 #include "ops.h"
 #include "pshare.h"
 #include "symbols.h"
@@ -383,10 +384,16 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 		mmap_read_lock(pmm->mm);
 		list_for_each_entry(r, &pmm->ranges, link) {
 			for (idx = 0; idx < r->npages; idx++) {
+				unsigned long addr = pshare_page_addr(r, idx);
+				struct pshare_rmap_item *item;
+
 				if (r->meta[idx] & PSHARE_PM_GONE ||
-				    pshare_addr_ok(pmm->mm,
-						   pshare_page_addr(r, idx)))
+				    pshare_addr_ok(pmm->mm, addr))
 					continue;
+				/* Handed to the kernel's KSM: unmerge first. */
+				item = pshare_item_get(r, idx);
+				pshare_ops_leave_ksm_vma(pmm->mm, addr,
+							 item ? item->head : NULL);
 				/* Drop the lock: removing items locks pages. */
 				mmap_read_unlock(pmm->mm);
 				pshare_page_gone(r, idx);
