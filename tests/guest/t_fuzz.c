@@ -9,8 +9,10 @@
  *   t_fuzz [-c CALLS] [-t THREADS] [-s SEED]
  *
  * Pass: every call returns success or one of its documented errnos, the
- * data the fuzzer owns keeps its content, and after the fuzzing process
- * exits every pshare counter and metadata_bytes return to zero.
+ * kernel stays silent, and after the fuzzing process exits every pshare
+ * counter and metadata_bytes return to zero. (It does not check page
+ * contents: its threads rewrite and remap the memory at random; the other
+ * guest tests check contents.)
  */
 #include <fcntl.h>
 #include <pthread.h>
