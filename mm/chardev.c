@@ -26,12 +26,10 @@ static long pshare_ioctl_register(void __user *arg)
 
 	if (copy_from_user(&reg, arg, sizeof(reg)))
 		return -EFAULT;
-	if (reg.reserved)
-		return -EINVAL;
 	if (reg.start > ULONG_MAX || reg.length > ULONG_MAX)
 		return -EINVAL;
 	return pshare_register(current->mm, reg.start, reg.length, reg.domain,
-			       reg.flags);
+			       reg.flags, reg.weight);
 }
 
 static long pshare_ioctl_unregister(void __user *arg)

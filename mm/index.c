@@ -201,22 +201,26 @@ static bool pshare_hint_live(u64 h)
  * @id: its registration
  * @idx: its page index
  *
- * Takes a free or stale slot in the probe window, else the first slot.
+ * Takes a free or stale slot in the probe window, else the first slot; a
+ * page already in the window is not entered twice.
  */
 void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
 {
-	unsigned long slot, i, mask = pshare_hint_slots - 1;
+	unsigned long slot, i, free = HINT_PROBES, mask = pshare_hint_slots - 1;
+	u64 hint = pshare_hint_make(hash, id, idx);
 
 	if (!pshare_hint_slots)
 		return;
 	slot = pshare_hint_slot(domain, hash);
 	for (i = 0; i < HINT_PROBES; i++) {
-		if (!pshare_hint_live(pshare_hints[(slot + i) & mask]))
-			break;
+		u64 h = pshare_hints[(slot + i) & mask];
+
+		if (h == hint)
+			return;
+		if (free == HINT_PROBES && !pshare_hint_live(h))
+			free = i;
 	}
-	if (i == HINT_PROBES)
-		i = 0;
-	pshare_hints[(slot + i) & mask] = pshare_hint_make(hash, id, idx);
+	pshare_hints[(slot + (free == HINT_PROBES ? 0 : free)) & mask] = hint;
 }
 
 /** pshare_index_hint_clear() - forget every hint */

@@ -58,9 +58,13 @@ static int __init pshare_init(void)
 	if (ret)
 		return ret;
 
-	ret = pshare_scan_start();
+	ret = pshare_memstate_init();
 	if (ret)
 		goto destroy_caches;
+
+	ret = pshare_scan_start();
+	if (ret)
+		goto unregister_shrinker;
 
 	ret = pshare_sysfs_init();
 	if (ret)
@@ -77,6 +81,8 @@ remove_sysfs:
 	pshare_sysfs_exit();
 stop_scan:
 	pshare_scan_stop();
+unregister_shrinker:
+	pshare_memstate_exit();
 destroy_caches:
 	pshare_merge_exit();
 	return ret;
@@ -87,6 +93,7 @@ static void __exit pshare_exit(void)
 	pshare_chardev_exit();
 	pshare_sysfs_exit();
 	pshare_scan_stop();
+	pshare_memstate_exit();
 	pshare_register_exit();
 	pshare_index_exit();
 	pshare_merge_exit();

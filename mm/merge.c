@@ -330,10 +330,11 @@ static struct page *pshare_hint_page(struct pshare_range *r2,
 
 /*
  * The next hinted page, from *@pos on, that is still a byte-for-byte twin
- * of @page; referenced.
+ * of @page; referenced. A subpage of a huge page that must stay whole is
+ * a twin only if @any: it can be counted, not merged.
  */
 static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
-				     struct page *page, u64 hash,
+				     struct page *page, u64 hash, bool any,
 				     unsigned int *pos, struct pshare_range **r2p,
 				     unsigned long *idx2p)
 {
@@ -351,7 +352,8 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		if (!page2)
 			continue;
 		/* A stale hint, or another content under the same hash. */
-		if (page2 == page || !pshare_ops_pages_identical(page, page2)) {
+		if (page2 == page || (!any && pshare_thp_protected(page2)) ||
+		    !pshare_ops_pages_identical(page, page2)) {
 			put_page(page2);
 			continue;
 		}
@@ -438,12 +440,19 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 	unsigned long idx2;
 
 	while (ret == PSHARE_PAIR_TWIN_FAILED &&
-	       (page2 = pshare_find_twin(r, idx, page, hash, &pos, &r2,
+	       (page2 = pshare_find_twin(r, idx, page, hash, false, &pos, &r2,
 					 &idx2))) {
 		ret = pshare_merge_twins(r, idx, page, r2, idx2, page2, hash);
 		put_page(page2);
 	}
 	return ret == PSHARE_PAIR_MERGED;
+}
+
+/* Hint @page: it waits for a twin. */
+static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
+{
+	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
+	pshare_index_hint_insert(r->domain, hash, r->id, idx);
 }
 
 /**
@@ -474,8 +483,70 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 	}
 	if (PageKsm(page))	/* someone else's, or busy: leave it */
 		return;
-	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
-	pshare_index_hint_insert(r->domain, hash, r->id, idx);
+	pshare_hint(r, idx, hash);
+}
+
+/* Is there a merged page of @page's content and domain? */
+static bool pshare_stable_exists(struct pshare_range *r, struct page *page,
+				 u64 hash)
+{
+	struct pshare_stable_node *node, *next;
+
+	for (node = pshare_index_stable_first(r->domain, hash); node;
+	     node = next) {
+		struct page *kpage;
+		bool same;
+
+		next = pshare_index_stable_next(node);
+		kpage = pshare_node_page(node, false);
+		if (!kpage)
+			continue;	/* stale, now removed */
+		same = pshare_ops_pages_identical(page, kpage);
+		put_page(kpage);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * pshare_merge_note_dup() - hint @page and say whether it has a twin
+ * @r: its registration
+ * @idx: its page index
+ * @page: a subpage of a huge page that stays whole, referenced
+ * @hash: its xxh64
+ *
+ * Nothing is merged: the caller counts duplicates held inside huge pages.
+ * A twin is the zero page, a merged page or a hinted page (maybe inside a
+ * huge page too) of the same content and domain, byte for byte.
+ * Context: pshare_engine_lock held, no mmap_lock.
+ * Return: true if @page has a twin.
+ */
+bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
+			   struct page *page, u64 hash)
+{
+	struct pshare_range *r2;
+	unsigned int pos = 0;
+	struct page *page2;
+	unsigned long idx2;
+	bool dup;
+
+	/* The zero page is every zero page's twin: no hint needed. */
+	if (hash == pshare_zero_hash && pshare_ops_is_zero(page)) {
+		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+		return true;
+	}
+	dup = pshare_stable_exists(r, page, hash);
+	if (!dup) {
+		page2 = pshare_find_twin(r, idx, page, hash, true, &pos, &r2,
+					 &idx2);
+		if (page2) {
+			put_page(page2);
+			dup = true;
+		}
+	}
+	pshare_hint(r, idx, hash);
+	return dup;
 }
 
 /**

@@ -23,6 +23,7 @@
 #include <pshare/compat.h>
 #include "kabi.h"
 #include "ops.h"
+#include "pshare.h"
 #include "symbols.h"
 
 u64 pshare_zero_hash __ro_after_init;
@@ -361,9 +362,11 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 	if (!trylock_page(page))
 		return -EBUSY;
 
-	if (PageTransCompound(page) &&
-	    pshare_sym.split_huge_page_to_list(page, NULL))
-		goto out_unlock;
+	if (PageTransCompound(page)) {
+		if (pshare_sym.split_huge_page_to_list(page, NULL))
+			goto out_unlock;
+		atomic_long_inc(&pshare_stats.thp_splits);
+	}
 
 	if (pshare_write_protect(vma, addr, page, &orig_pte) == 0) {
 		if (!kpage) {
@@ -379,6 +382,28 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 		}
 	}
 out_unlock:
+	unlock_page(page);
+	return err;
+}
+
+/**
+ * pshare_ops_split_thp() - split the huge page @page belongs to
+ * @page: a subpage of an anonymous THP, referenced by the caller
+ *
+ * Its subpages stay mapped where they were, by PTEs. Does not wait for the
+ * page lock.
+ *
+ * Return: 0, or -EBUSY if the page is locked or pinned, or -EFAULT.
+ */
+int pshare_ops_split_thp(struct page *page)
+{
+	int err;
+
+	if (!PageAnon(page) || !PageTransCompound(page))
+		return -EFAULT;
+	if (!trylock_page(page))
+		return -EBUSY;
+	err = pshare_sym.split_huge_page_to_list(page, NULL) ? -EBUSY : 0;
 	unlock_page(page);
 	return err;
 }

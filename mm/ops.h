@@ -16,6 +16,7 @@ bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
 			      const struct pshare_stable_node *node);
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 			 struct page *page, struct page *kpage);
+int pshare_ops_split_thp(struct page *page);
 int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr);
 bool pshare_ops_pages_identical(struct page *a, struct page *b);
 u64 pshare_ops_hash(struct page *page);

@@ -23,33 +23,84 @@ enum pshare_run_state {
 	PSHARE_RUN_UNMERGE = 2,	/* scanner idle, every merged page unmerged */
 };
 
+/* Values of the thp_split tunable; see Documentation/admin-guide.rst. */
+enum pshare_thp_policy {
+	PSHARE_THP_NEVER = 0,	/* never split a huge page to share */
+	PSHARE_THP_PRESSURE = 1, /* split the best candidates when short */
+	PSHARE_THP_ALWAYS = 2,	/* split on merge, as the kernel's KSM */
+};
+
+/* Host memory states, after ESX; see pshare_mem_state(). */
+enum pshare_mem_state {
+	PSHARE_MEM_HIGH = 0,
+	PSHARE_MEM_SOFT,
+	PSHARE_MEM_HARD,
+	PSHARE_MEM_LOW,
+	PSHARE_MEM_NR_STATES,
+};
+
 /**
  * struct pshare_tunables - operator settings, written through sysfs
  * @run: an &enum pshare_run_state
- * @pages_to_scan: pages the scanner examines per batch
- * @sleep_millisecs: milliseconds the scanner sleeps between batches
+ * @sleep_millisecs: the scanner's period: it wakes every so many ms
  * @max_page_sharing: most mappings one merged page may have
+ * @scan_mb_per_ghz: host-wide scan cap, MB/s per GHz of CPU capacity
+ * @rate_max_pages: per-registration cap, pages per second
+ * @scan_time_secs: target seconds to scan each registration fully
+ * @max_cpu_percent: cap on the scanner's measured CPU use, % of one CPU
+ * @thp_split: an &enum pshare_thp_policy
+ * @mem_thresholds: the high, soft, hard and low thresholds, percent of
+ *		    total memory, packed one per byte (high in bits 24-31) so
+ *		    that the four change together
  *
  * Writers hold pshare_lock; the scanner reads with READ_ONCE() and may see
- * a new value one batch late.
+ * a new value one period late.
  */
 struct pshare_tunables {
 	unsigned int run;
-	unsigned int pages_to_scan;
 	unsigned int sleep_millisecs;
 	unsigned int max_page_sharing;
+	unsigned int scan_mb_per_ghz;
+	unsigned int rate_max_pages;
+	unsigned int scan_time_secs;
+	unsigned int max_cpu_percent;
+	unsigned int thp_split;
+	u32 mem_thresholds;
 };
 
 /* Defaults and ranges of the tunables, shared by sysfs.c and the docs. */
 #define PSHARE_RUN_DEFAULT		PSHARE_RUN_MERGE
-#define PSHARE_PAGES_TO_SCAN_DEFAULT	100
-#define PSHARE_PAGES_TO_SCAN_MIN	1
-#define PSHARE_PAGES_TO_SCAN_MAX	BIT(20)
-#define PSHARE_SLEEP_MS_DEFAULT		20
-#define PSHARE_SLEEP_MS_MAX		3600000U
+#define PSHARE_SLEEP_MS_DEFAULT		100
+#define PSHARE_SLEEP_MS_MIN		1
+#define PSHARE_SLEEP_MS_MAX		1000
 #define PSHARE_MAX_SHARING_DEFAULT	256
 #define PSHARE_MAX_SHARING_MIN		2
 #define PSHARE_MAX_SHARING_MAX		65536
+#define PSHARE_SCAN_MB_PER_GHZ_DEFAULT	4
+#define PSHARE_SCAN_MB_PER_GHZ_MAX	65536
+#define PSHARE_RATE_MAX_DEFAULT		1024
+#define PSHARE_RATE_MAX_MAX		4194304	/* 16 GiB/s */
+#define PSHARE_SCAN_TIME_DEFAULT	3600
+#define PSHARE_SCAN_TIME_MAX		604800	/* a week */
+#define PSHARE_CPU_PERCENT_DEFAULT	20
+#define PSHARE_THP_DEFAULT		PSHARE_THP_PRESSURE
+/* ESX's 6%, 4%, 2% and 1% of memory. */
+#define PSHARE_MEM_THRESHOLDS_DEFAULT	0x06040201u
+#define PSHARE_MEM_THRESHOLD_MAX	99
+/* Pages per second below which no registration's target rate falls. */
+#define PSHARE_RATE_FLOOR_PAGES		16
+/* Unit of a registration's scan credit: one page, in 1/10^9 pages. */
+#define PSHARE_CREDIT_PAGE		1000000000LL
+/* Registration weights: 0 asks for the default. */
+#define PSHARE_WEIGHT_DEFAULT		100
+#define PSHARE_WEIGHT_MAX		10000
+
+/* Threshold @state (high is 0) of a packed mem_thresholds value. */
+static inline unsigned int pshare_mem_threshold(u32 packed,
+						enum pshare_mem_state state)
+{
+	return (packed >> (8 * (PSHARE_MEM_LOW - state))) & 0xff;
+}
 
 /**
  * struct pshare_stats - host-wide counters shown in sysfs
@@ -61,6 +112,13 @@ struct pshare_tunables {
  * @zero_pages_sharing: pages pshare mapped to the kernel's zero page
  * @metadata_bytes: every byte pshare allocated and holds, as allocated
  * @stable_nodes: merged pages pshare created and still tracks
+ * @pages_scanned: page visits by the scanner
+ * @thp_scanned: visits of PMD-mapped huge pages (counted once per visit)
+ * @thp_splits: huge pages pshare split to share their subpages
+ * @thp_split_candidates: huge pages now recorded as worth splitting
+ * @thp_dup_subpages: duplicate subpages held inside those candidates
+ * @cpu_throttled: scanner periods stretched to keep under max_cpu_percent
+ * @shrinker_calls: calls of pshare's shrinker by the kernel's reclaim
  *
  * Written under pshare_engine_lock (plain stores); read locklessly.
  * pages_sharing is @rmap_items - @pages_shared.
@@ -74,6 +132,13 @@ struct pshare_stats {
 	atomic_long_t zero_pages_sharing;
 	atomic_long_t metadata_bytes;
 	atomic_long_t stable_nodes;
+	atomic_long_t pages_scanned;
+	atomic_long_t thp_scanned;
+	atomic_long_t thp_splits;
+	atomic_long_t thp_split_candidates;
+	atomic_long_t thp_dup_subpages;
+	atomic_long_t cpu_throttled;
+	atomic_long_t shrinker_calls;
 };
 
 /*
@@ -107,6 +172,16 @@ struct pshare_mm;
  * @meta: per-page metadata, see PSHARE_PM_*; under pshare_engine_lock
  * @chunks: rmap items of merged pages by page index, in page-sized chunks
  *	    of pointers made on first use; under pshare_engine_lock
+ * @weight: share of the host-wide scan budget when that cap binds
+ * @rate: pages per second the rate control gives it, in 1/1000 pages
+ * @credit: pages it may scan now, in 1/10^9 pages
+ * @cursor: the next page index it scans
+ * @epoch_left: pages left to scan in this full-scan epoch
+ * @thp_addr: the huge page its cursor is in, or 0
+ * @thp_dups: duplicate subpages found in that huge page so far
+ *
+ * The rate fields are under pshare_engine_lock, and belong to rate.c and
+ * scan.c.
  */
 struct pshare_range {
 	struct list_head link;
@@ -119,6 +194,13 @@ struct pshare_range {
 	u32 id;
 	u32 *meta;
 	struct pshare_rmap_item ***chunks;
+	unsigned int weight;
+	u64 rate;
+	s64 credit;
+	unsigned long cursor;
+	unsigned long epoch_left;
+	unsigned long thp_addr;
+	unsigned int thp_dups;
 };
 
 /* The user address of page @idx of @r, and back. */
@@ -166,6 +248,7 @@ struct pshare_unmapped {
  * @items: mappings of merged pages on record
  * @owned: merged pages whose first mapping on record is here
  * @zero: pages mapped to the zero page by pshare
+ * @scanned: page visits by the scanner in its registrations
  *
  * The counters are written under pshare_engine_lock.
  */
@@ -186,6 +269,7 @@ struct pshare_mm {
 	unsigned long items;
 	unsigned long owned;
 	unsigned long zero;
+	unsigned long scanned;
 };
 
 /*
@@ -227,7 +311,7 @@ static inline void pshare_meta_freed(const void *p, size_t size)
 
 /* register.c */
 int pshare_register(struct mm_struct *mm, unsigned long start,
-		    unsigned long len, u64 domain, u32 flags);
+		    unsigned long len, u64 domain, u32 flags, u32 weight);
 int pshare_unregister(struct mm_struct *mm, unsigned long start,
 		      unsigned long len);
 int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
@@ -256,6 +340,8 @@ struct pshare_rmap_item;
 struct pshare_stable_node;
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
+bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
+			   struct page *page, u64 hash);
 void pshare_remove_item(struct pshare_rmap_item *item);
 unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
 unsigned long pshare_prune_nodes(void);
@@ -268,8 +354,41 @@ void pshare_scan_stop(void);
 void pshare_scan_wake(void);
 int pshare_set_run(unsigned int run);
 void pshare_scan_forget(struct pshare_range *r);
+void pshare_scan_added(struct pshare_range *r);
+void pshare_scan_page(struct pshare_range *r, unsigned long idx);
 void pshare_prune_later(void);
 int pshare_unmerge_all(void);
+u64 pshare_scan_cpu_ns(void);
+
+/* rate.c */
+void pshare_rate_changed(void);
+void pshare_rate_refresh(u64 now, enum pshare_mem_state state);
+void pshare_rate_accrue(u64 dt_ns, u64 burst_ns);
+unsigned int pshare_rate_period_end(u64 cpu_ns, u64 wall_ns,
+				    unsigned int rest_ms);
+unsigned long pshare_cpu_mhz(void);
+u64 pshare_scan_cap(void);
+u64 pshare_rate_sum(void);
+unsigned int pshare_boost(enum pshare_mem_state state);
+
+/* memstate.c */
+enum pshare_mem_state pshare_mem_state(void);
+enum pshare_mem_state pshare_mem_state_update(void);
+void pshare_mem_state_entries(unsigned long *entries);
+bool pshare_mem_short(void);
+const char *pshare_mem_state_name(enum pshare_mem_state state);
+int pshare_memstate_init(void);
+void pshare_memstate_exit(void);
+
+/* thp.c */
+bool pshare_thp_protected(struct page *page);
+void pshare_thp_note(struct pshare_range *r, unsigned long idx,
+		     struct page *page, u64 hash);
+void pshare_thp_leave(struct pshare_range *r);
+void pshare_thp_forget(struct pshare_range *r);
+void pshare_thp_epoch_done(void);
+void pshare_thp_relieve(unsigned int max_thps);
+unsigned long pshare_thp_freeable(void);
 
 /* sysfs.c */
 int pshare_sysfs_init(void);
@@ -277,6 +396,9 @@ void pshare_sysfs_exit(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 int pshare_parse_ulong(const char *buf, unsigned long min, unsigned long max,
 		       unsigned long *val);
+int pshare_parse_thresholds(const char *buf, u32 *packed);
+u64 pshare_waterfill(struct pshare_range **v, unsigned long n, u64 cap,
+		     u64 wsum);
 #endif
 
 /* chardev.c */

@@ -544,8 +544,10 @@ static u64 pshare_domain_of(struct mm_struct *mm, u64 requested)
  * @len: bytes
  * @domain: sharing domain
  * @flags: must be 0
+ * @weight: share of the host-wide scan budget, 1 to %PSHARE_WEIGHT_MAX;
+ *	    0 for %PSHARE_WEIGHT_DEFAULT
  *
- * Return: 0; -EINVAL for bad flags, a bad range or memory that is not
+ * Return: 0; -EINVAL for bad flags or weight, a bad range or memory that is not
  * private anonymous; -ENOMEM for a hole in the range or no memory; -EBUSY
  * for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST for an overlap
  * with a registration; -ENOSPC past 65535 registrations; -EINTR if a
@@ -553,14 +555,14 @@ static u64 pshare_domain_of(struct mm_struct *mm, u64 requested)
  * its mmu notifier.
  */
 int pshare_register(struct mm_struct *mm, unsigned long start,
-		    unsigned long len, u64 domain, u32 flags)
+		    unsigned long len, u64 domain, u32 flags, u32 weight)
 {
 	unsigned long npages = len >> PAGE_SHIFT;
 	struct pshare_range *r, *pos;
 	struct pshare_mm *pmm;
 	int ret;
 
-	if (flags)
+	if (flags || weight > PSHARE_WEIGHT_MAX)
 		return -EINVAL;
 	ret = pshare_check_range(start, len);
 	if (ret)
@@ -574,6 +576,7 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	r->end = start + len;
 	r->npages = npages;
 	r->domain = pshare_domain_of(mm, domain);
+	r->weight = weight ? weight : PSHARE_WEIGHT_DEFAULT;
 	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL);
 	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL);
 	if (r->meta)
@@ -614,6 +617,7 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	r->id = ret;
 	r->pmm = pmm;
 	list_add_tail(&r->link, &pos->link);	/* before @pos: sorted */
+	pshare_scan_added(r);
 	pmm->registered += npages;
 	pshare_registered_pages += npages;
 	pshare_index_resize(pshare_registered_pages);
@@ -707,6 +711,7 @@ int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st)
 		st->sharing = pmm->items - pmm->owned;
 		st->zero = pmm->zero;
 		st->saved = st->sharing + st->zero;
+		st->scanned = pmm->scanned;
 	}
 	mutex_unlock(&pshare_engine_lock);
 	return 0;

@@ -16,9 +16,14 @@
 
 struct pshare_tunables pshare_tun = {
 	.run = PSHARE_RUN_DEFAULT,
-	.pages_to_scan = PSHARE_PAGES_TO_SCAN_DEFAULT,
 	.sleep_millisecs = PSHARE_SLEEP_MS_DEFAULT,
 	.max_page_sharing = PSHARE_MAX_SHARING_DEFAULT,
+	.scan_mb_per_ghz = PSHARE_SCAN_MB_PER_GHZ_DEFAULT,
+	.rate_max_pages = PSHARE_RATE_MAX_DEFAULT,
+	.scan_time_secs = PSHARE_SCAN_TIME_DEFAULT,
+	.max_cpu_percent = PSHARE_CPU_PERCENT_DEFAULT,
+	.thp_split = PSHARE_THP_DEFAULT,
+	.mem_thresholds = PSHARE_MEM_THRESHOLDS_DEFAULT,
 };
 
 struct pshare_stats pshare_stats;
@@ -45,14 +50,33 @@ static bool pshare_wake_pending;
 static unsigned int pshare_prune_ms;
 #define PSHARE_PRUNE_MIN_MS	100
 #define PSHARE_PRUNE_MAX_MS	30000
+/* Most huge pages split per period while memory is short, before boost. */
+#define PSHARE_THP_RELIEVE_PER_PERIOD	4
+/* Pages one registration scans before the next one's turn. */
+#define PSHARE_TURN_PAGES	64
+/* Longest gap of time one period's credit accrues for. */
+#define PSHARE_ACCRUE_MAX_NS	(250 * NSEC_PER_MSEC)
 
 /*
- * Where the scan is: the next page to look at. Under pshare_engine_lock;
- * pshare_scan_forget() moves it off a registration about to be freed.
+ * Under pshare_engine_lock:
+ * @range: the registration the scanner serves next (round robin); moved
+ *	   on by pshare_scan_forget() when that registration goes away
+ * @nr_ranges: live registrations
+ * @epoch_pending: registrations not yet fully scanned in this epoch; a
+ *		   full scan completes when none is left
+ * @drained_at: ktime of the last drain of the per-CPU LRU batches
+ * @accrued_at: ktime up to which credit was given
+ * @ended_at: ktime at the end of the last period
+ * @ended_cpu: pshared's CPU time then
  */
 static struct {
 	struct pshare_range *range;
-	unsigned long idx;
+	unsigned long nr_ranges;
+	unsigned long epoch_pending;
+	u64 drained_at;
+	u64 accrued_at;
+	u64 ended_at;
+	u64 ended_cpu;
 } pshare_cursor;
 
 static u64 pshare_hash(struct page *page)
@@ -68,7 +92,21 @@ static u64 pshare_hash(struct page *page)
 }
 
 /**
- * pshare_scan_forget() - move the cursor off @r, which is going away
+ * pshare_scan_added() - a new registration joins the scan
+ * @r: the registration, on its pshare_mm's list
+ *
+ * It owes a full pass in the current epoch. Context: pshare_engine_lock.
+ */
+void pshare_scan_added(struct pshare_range *r)
+{
+	r->epoch_left = r->npages;
+	pshare_cursor.epoch_pending++;
+	pshare_cursor.nr_ranges++;
+	pshare_rate_changed();
+}
+
+/**
+ * pshare_scan_forget() - move the scanner off @r, which is going away
  * @r: the registration
  *
  * Context: pshare_engine_lock held.
@@ -78,19 +116,19 @@ void pshare_scan_forget(struct pshare_range *r)
 	if (pshare_cursor.range == r) {
 		struct pshare_mm *pmm = r->pmm;
 
-		if (!list_is_last(&r->link, &pmm->ranges)) {
-			pshare_cursor.range = list_next_entry(r, link);
-			/* pshare_cursor_next() increments first: page 0 next. */
-			pshare_cursor.idx = ULONG_MAX;
-		} else {
-			pshare_cursor.range = NULL;
-		}
+		pshare_cursor.range = list_is_last(&r->link, &pmm->ranges) ?
+				      NULL : list_next_entry(r, link);
 	}
+	if (r->epoch_left)
+		pshare_cursor.epoch_pending--;
+	r->epoch_left = 0;
+	pshare_cursor.nr_ranges--;
+	pshare_thp_forget(r);
+	pshare_rate_changed();
 }
 
 /* The first registration of the address space after @pmm, wrapping. */
-static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm,
-						 bool *wrapped)
+static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm)
 {
 	struct list_head *pos = pmm ? &pmm->link : &pshare_mms;
 	int n;
@@ -99,7 +137,6 @@ static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm,
 	for (n = 0; n <= 1; ) {
 		pos = pos->next;
 		if (pos == &pshare_mms) {
-			*wrapped = true;
 			n++;
 			continue;
 		}
@@ -114,42 +151,58 @@ static struct pshare_range *pshare_next_mm_range(struct pshare_mm *pmm,
 	return NULL;
 }
 
-/* Advance the cursor to the next page; count a full scan on wrapping. */
-static struct pshare_range *pshare_cursor_next(unsigned long *idx)
+/* The registration after @r in scan order, wrapping; NULL if none. */
+static struct pshare_range *pshare_next_range(struct pshare_range *r)
 {
-	struct pshare_range *r = pshare_cursor.range;
-	bool wrapped = false, was_scanning = r;
-
-	if (r && ++pshare_cursor.idx < r->npages)
-		goto found;
-	if (r && !list_is_last(&r->link, &r->pmm->ranges)) {
-		r = list_next_entry(r, link);
-	} else {
-		/* Wrapping from the start of the list is not a full scan. */
-		r = pshare_next_mm_range(r ? r->pmm : NULL, &wrapped);
-		if (wrapped && was_scanning) {
-			atomic_long_inc(&pshare_stats.full_scans);
-			pshare_prune_nodes();
-		}
-		/*
-		 * Pages wait in per-CPU LRU batches with a reference held,
-		 * which fails the refcount check of write protection: drain
-		 * them once per pass, as ksmd does.
-		 */
-		if (wrapped)
-			pshare_sym.lru_add_drain_all();
-	}
-	pshare_cursor.range = r;
-	pshare_cursor.idx = 0;
-	if (!r)
-		return NULL;
-found:
-	*idx = pshare_cursor.idx;
-	return r;
+	if (r && !list_is_last(&r->link, &r->pmm->ranges))
+		return list_next_entry(r, link);
+	return pshare_next_mm_range(r ? r->pmm : NULL);
 }
 
-/* Look at one registered page: still merged, changed, or a candidate. */
-static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+/*
+ * Pages wait in per-CPU LRU batches with a reference held, which fails
+ * the refcount check of write protection: drain them, as ksmd does once
+ * per pass; here at most once a second, as registrations wrap.
+ */
+static void pshare_scan_drain(bool force)
+{
+	u64 now = ktime_get_ns();
+
+	if (force || now - pshare_cursor.drained_at >= NSEC_PER_SEC) {
+		pshare_sym.lru_add_drain_all();
+		pshare_cursor.drained_at = now;
+	}
+}
+
+/* Every registration was scanned fully in this epoch: start the next. */
+static void pshare_scan_epoch_done(void)
+{
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+
+	atomic_long_inc(&pshare_stats.full_scans);
+	pshare_thp_epoch_done();
+	pshare_prune_nodes();
+	pshare_scan_drain(true);
+	pshare_cursor.epoch_pending = 0;
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			r->epoch_left = r->npages;
+			pshare_cursor.epoch_pending++;
+		}
+	}
+}
+
+/**
+ * pshare_scan_page() - look at one registered page
+ * @r: its registration
+ * @idx: its page index
+ *
+ * Still merged, changed since the last visit, a duplicate inside a huge
+ * page that stays whole, or a candidate to merge. Context:
+ * pshare_engine_lock held, no mmap_lock.
+ */
+void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct mm_struct *mm = r->pmm->mm;
@@ -160,6 +213,8 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	bool ksm_has_it = false;
 	u64 hash;
 
+	atomic_long_inc(&pshare_stats.pages_scanned);
+	r->pmm->scanned++;
 	if (*m & PSHARE_PM_GONE)
 		return;
 	if (!mmget_not_zero(mm))
@@ -201,6 +256,12 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
 		goto out;
 	}
+	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
+	if (pshare_thp_protected(page)) {
+		/* Count it inside its huge page; merge nothing. */
+		pshare_thp_note(r, idx, page, hash);
+		goto out;
+	}
 	/*
 	 * Held by someone else (a pin, an LRU batch, an isolation): it could
 	 * not merge now, and as a new hint it would make its twins try in
@@ -208,7 +269,6 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	 */
 	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
 		goto out;
-	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	pshare_merge_page(r, idx, page, hash);
 out:
@@ -216,28 +276,120 @@ out:
 		put_page(page);
 }
 
-/* Scan up to @pages pages. */
-static void pshare_scan_batch(unsigned int pages)
+/* Scan the page under @r's cursor, and move the cursor on. */
+static void pshare_scan_step(struct pshare_range *r)
 {
-	struct pshare_range *r;
-	unsigned long idx;
+	unsigned long idx = r->cursor;
+	unsigned long addr = pshare_page_addr(r, idx);
+
+	/* Leaving a huge page: record what it holds. */
+	if (r->thp_addr && (addr & HPAGE_PMD_MASK) != r->thp_addr)
+		pshare_thp_leave(r);
+	if (++r->cursor >= r->npages) {
+		r->cursor = 0;
+		pshare_scan_drain(false);
+	}
+	pshare_scan_page(r, idx);
+	if (r->cursor == 0)
+		pshare_thp_leave(r);	/* one registration, one THP */
+	if (r->epoch_left && !--r->epoch_left &&
+	    !--pshare_cursor.epoch_pending)
+		pshare_scan_epoch_done();
+}
+
+/*
+ * Spend the registrations' credit, round robin, PSHARE_TURN_PAGES at a
+ * time, until none has a page of credit left or @deadline (ktime) passes.
+ * Returns with the lock held.
+ */
+static void pshare_scan_serve(u64 deadline)
+{
+	unsigned long idle = 0;	/* registrations in a row with no credit */
+	unsigned int n = 0;
+
+	if (!pshare_cursor.range)
+		pshare_cursor.range = pshare_next_range(NULL);
+	while (pshare_cursor.range && idle <= pshare_cursor.nr_ranges &&
+	       READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
+	       !kthread_should_stop()) {
+		struct pshare_range *r = pshare_cursor.range;
+		unsigned int turn;
+
+		if (r->credit < PSHARE_CREDIT_PAGE || READ_ONCE(r->pmm->dead)) {
+			pshare_cursor.range = pshare_next_range(r);
+			idle++;
+			continue;
+		}
+		idle = 0;
+		for (turn = 0; turn < PSHARE_TURN_PAGES &&
+		     r->credit >= PSHARE_CREDIT_PAGE; turn++) {
+			pshare_scan_step(r);
+			r->credit -= PSHARE_CREDIT_PAGE;
+			if (!(++n % 32) && ktime_get_ns() > deadline)
+				goto out;
+			if (need_resched()) {
+				/* Let ioctls in; pshare_scan_forget() keeps us valid. */
+				mutex_unlock(&pshare_engine_lock);
+				cond_resched();
+				mutex_lock(&pshare_engine_lock);
+				if (pshare_cursor.range != r)
+					break;	/* @r went away */
+			}
+		}
+		if (pshare_cursor.range == r)
+			pshare_cursor.range = pshare_next_range(r);
+		else if (!pshare_cursor.range)
+			pshare_cursor.range = pshare_next_range(NULL);
+	}
+	return;
+out:
+	/* The next period starts with the next registration. */
+	pshare_cursor.range = pshare_next_range(pshare_cursor.range);
+}
+
+/*
+ * One period of pshared: update the memory state and the rates, give out
+ * credit, scan, and relieve memory pressure. Returns ms to sleep, and sets
+ * *@throttled if that sleep keeps the scanner under its CPU cap.
+ */
+static unsigned int pshare_scan_period(bool *throttled)
+{
+	unsigned int period = READ_ONCE(pshare_tun.sleep_millisecs);
+	enum pshare_mem_state state = pshare_mem_state_update();
+	u64 start = ktime_get_ns(), now, dt, spent;
+	unsigned int rest;
 
 	mutex_lock(&pshare_engine_lock);
 	pshare_reap_dead();
-	while (pages-- && READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
-	       !kthread_should_stop()) {
-		r = pshare_cursor_next(&idx);
-		if (!r)
-			break;
-		pshare_scan_page(r, idx);
-		if (need_resched()) {
-			/* Let ioctls in; they keep the cursor valid. */
-			mutex_unlock(&pshare_engine_lock);
-			cond_resched();
-			mutex_lock(&pshare_engine_lock);
-		}
+	now = ktime_get_ns();
+	dt = min_t(u64, now - pshare_cursor.accrued_at, PSHARE_ACCRUE_MAX_NS);
+	pshare_cursor.accrued_at = now;
+	pshare_rate_refresh(now, state);
+	pshare_rate_accrue(dt, 2ULL * period * NSEC_PER_MSEC);
+	pshare_scan_serve(start + (u64)period * NSEC_PER_MSEC);
+	if (READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_PRESSURE &&
+	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE && pshare_mem_short())
+		pshare_thp_relieve(PSHARE_THP_RELIEVE_PER_PERIOD *
+				   pshare_boost(state));
+
+	now = ktime_get_ns();
+	spent = div_u64(now - start, NSEC_PER_MSEC);
+	rest = spent < period ? period - spent : 0;
+	/* The CPU time the scheduler charged pshared since the last end. */
+	*throttled = false;
+	if (pshare_cursor.ended_at) {
+		unsigned int ms;
+
+		ms = pshare_rate_period_end(pshare_scan_cpu_ns() -
+					    pshare_cursor.ended_cpu,
+					    now - pshare_cursor.ended_at, rest);
+		*throttled = ms > rest;
+		rest = ms;
 	}
+	pshare_cursor.ended_at = now;
+	pshare_cursor.ended_cpu = pshare_scan_cpu_ns();
 	mutex_unlock(&pshare_engine_lock);
+	return rest;
 }
 
 static bool pshare_scan_has_work(void)
@@ -286,13 +438,18 @@ static int pshare_scand(void *unused)
 
 	while (!kthread_should_stop()) {
 		if (pshare_scan_should_run()) {
-			unsigned int ms = READ_ONCE(pshare_tun.sleep_millisecs);
+			unsigned int ms;
+			bool throttled;
 
 			WRITE_ONCE(pshare_wake_pending, false);
-			pshare_scan_batch(READ_ONCE(pshare_tun.pages_to_scan));
-			/* A new sleep_millisecs, say, applies at once. */
+			ms = pshare_scan_period(&throttled);
+			/*
+			 * A new sleep_millisecs, say, applies at once; but
+			 * over its CPU cap the scanner sleeps its time out.
+			 */
 			wait_event_freezable_timeout(pshare_thread_wait,
-						     READ_ONCE(pshare_wake_pending) ||
+						     (!throttled &&
+						      READ_ONCE(pshare_wake_pending)) ||
 						     kthread_should_stop(),
 						     msecs_to_jiffies(ms));
 		} else if (READ_ONCE(pshare_prune_ms)) {
@@ -305,6 +462,19 @@ static int pshare_scand(void *unused)
 		}
 	}
 	return 0;
+}
+
+/**
+ * pshare_scan_cpu_ns() - CPU time pshared has used, in ns
+ *
+ * As the scheduler accounts it (sum_exec_runtime); for pshared itself it
+ * lags by at most one tick.
+ */
+u64 pshare_scan_cpu_ns(void)
+{
+	struct task_struct *t = READ_ONCE(pshare_thread);
+
+	return t ? READ_ONCE(t->se.sum_exec_runtime) : 0;
 }
 
 /** pshare_scan_wake() - tell pshared that its work may have changed */

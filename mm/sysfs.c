@@ -79,17 +79,20 @@ static ssize_t name##_store(struct kobject *kobj,			\
 	mutex_lock(&pshare_lock);					\
 	WRITE_ONCE(pshare_tun.name, v);					\
 	mutex_unlock(&pshare_lock);					\
+	pshare_rate_changed();						\
 	pshare_scan_wake();						\
 	return count;							\
 }									\
 									\
 static struct kobj_attribute name##_attr = __ATTR_RW(name)
 
-/* pages_to_scan: pages per batch; default 100, range 1 to 1048576. */
-PSHARE_TUNABLE(pages_to_scan, PSHARE_PAGES_TO_SCAN_MIN,
-	       PSHARE_PAGES_TO_SCAN_MAX);
-/* sleep_millisecs: ms between batches; default 20, range 0 to 3600000. */
-PSHARE_TUNABLE(sleep_millisecs, 0, PSHARE_SLEEP_MS_MAX);
+/*
+ * sleep_millisecs: the scanner's period in ms: it wakes this often, gives
+ * each registration credit for the time passed, and scans what the credit
+ * allows. Default 100, range 1 to 1000. Rates do not depend on it; a
+ * shorter period only spreads the same work more evenly.
+ */
+PSHARE_TUNABLE(sleep_millisecs, PSHARE_SLEEP_MS_MIN, PSHARE_SLEEP_MS_MAX);
 /*
  * max_page_sharing: most mappings of one merged page, which bounds the
  * kernel's rmap walks over it; default 256, range 2 to 65536. Lowering it
@@ -97,6 +100,206 @@ PSHARE_TUNABLE(sleep_millisecs, 0, PSHARE_SLEEP_MS_MAX);
  */
 PSHARE_TUNABLE(max_page_sharing, PSHARE_MAX_SHARING_MIN,
 	       PSHARE_MAX_SHARING_MAX);
+/*
+ * scan_mb_per_ghz: host-wide cap on scanning, in MB/s for every GHz of
+ * online CPU capacity (Mem.ShareScanGHz); default 4, range 0 to 65536.
+ * 0 stops scanning.
+ */
+PSHARE_TUNABLE(scan_mb_per_ghz, 0, PSHARE_SCAN_MB_PER_GHZ_MAX);
+/*
+ * rate_max_pages: cap on each registration's scan rate, in pages per
+ * second (Mem.ShareRateMax); default 1024, range 1 to 4194304.
+ */
+PSHARE_TUNABLE(rate_max_pages, 1, PSHARE_RATE_MAX_MAX);
+/*
+ * scan_time_secs: target time to scan each registration once, in seconds
+ * (Mem.ShareScanTime); default 3600, range 0 to 604800. 0 sets no target:
+ * every registration then asks for rate_max_pages.
+ */
+PSHARE_TUNABLE(scan_time_secs, 0, PSHARE_SCAN_TIME_MAX);
+/*
+ * max_cpu_percent: cap on the scanner's CPU time, measured by the
+ * scheduler, in percent of one CPU; default 20, range 1 to 100.
+ */
+PSHARE_TUNABLE(max_cpu_percent, 1, 100);
+
+static const char *const pshare_thp_names[] = {
+	[PSHARE_THP_NEVER] = "never",
+	[PSHARE_THP_PRESSURE] = "pressure",
+	[PSHARE_THP_ALWAYS] = "always",
+};
+
+/*
+ * thp_split: when pshare splits a transparent huge page to share its
+ * subpages: "never"; "pressure" (default), only when memory is short, the
+ * huge pages that save the most first; "always", on merge, as the kernel's
+ * KSM. Reads show every policy, the current one in brackets.
+ */
+static ssize_t thp_split_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	unsigned int cur = READ_ONCE(pshare_tun.thp_split), i;
+	int len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(pshare_thp_names); i++)
+		len += sysfs_emit_at(buf, len, i == cur ? "%s[%s]" : "%s%s",
+				     i ? " " : "", pshare_thp_names[i]);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static ssize_t thp_split_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	int i = sysfs_match_string(pshare_thp_names, buf);
+
+	if (i < 0)
+		return -EINVAL;
+	mutex_lock(&pshare_lock);
+	WRITE_ONCE(pshare_tun.thp_split, i);
+	mutex_unlock(&pshare_lock);
+	pshare_scan_wake();
+	return count;
+}
+
+static struct kobj_attribute thp_split_attr = __ATTR_RW(thp_split);
+
+/*
+ * mem_thresholds: the high, soft, hard and low thresholds of available
+ * memory, in percent of total memory, written together as four integers;
+ * default "6 4 2 1" (ESX's). Each is 0 to 99 and each lower than the one
+ * before; anything else is -EINVAL.
+ */
+static ssize_t mem_thresholds_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	u32 t = READ_ONCE(pshare_tun.mem_thresholds);
+
+	return sysfs_emit(buf, "%u %u %u %u\n",
+			  pshare_mem_threshold(t, PSHARE_MEM_HIGH),
+			  pshare_mem_threshold(t, PSHARE_MEM_SOFT),
+			  pshare_mem_threshold(t, PSHARE_MEM_HARD),
+			  pshare_mem_threshold(t, PSHARE_MEM_LOW));
+}
+
+/**
+ * pshare_parse_thresholds() - parse a write of mem_thresholds
+ * @buf: four decimal percents, strictly decreasing, each at most 99
+ * @packed: the packed value, written only on success
+ *
+ * Return: 0 or -EINVAL.
+ */
+VISIBLE_IF_KUNIT int pshare_parse_thresholds(const char *buf, u32 *packed)
+{
+	char copy[48], *p, *tok;
+	unsigned int v, prev = UINT_MAX;
+	int n = 0;
+	u32 t = 0;
+
+	if (strscpy(copy, buf, sizeof(copy)) < 0)
+		return -EINVAL;
+	p = strim(copy);
+	while ((tok = strsep(&p, " ")) != NULL) {
+		if (!*tok)
+			continue;	/* runs of spaces */
+		if (n == PSHARE_MEM_NR_STATES || kstrtouint(tok, 10, &v) ||
+		    v > PSHARE_MEM_THRESHOLD_MAX || v >= prev)
+			return -EINVAL;
+		t = (t << 8) | v;
+		prev = v;
+		n++;
+	}
+	if (n != PSHARE_MEM_NR_STATES)
+		return -EINVAL;
+	*packed = t;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_parse_thresholds);
+
+static ssize_t mem_thresholds_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	u32 t;
+
+	if (pshare_parse_thresholds(buf, &t))
+		return -EINVAL;
+	mutex_lock(&pshare_lock);
+	WRITE_ONCE(pshare_tun.mem_thresholds, t);
+	mutex_unlock(&pshare_lock);
+	pshare_mem_state_update();
+	pshare_scan_wake();
+	return count;
+}
+
+static struct kobj_attribute mem_thresholds_attr = __ATTR_RW(mem_thresholds);
+
+/* memory_state: high, soft, hard or low, evaluated at the read. */
+static ssize_t memory_state_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pshare_mem_state_name(pshare_mem_state_update()));
+}
+
+static struct kobj_attribute memory_state_attr = __ATTR_RO(memory_state);
+
+/*
+ * memory_state_entries: how often the host entered the high, soft, hard
+ * and low states since load, four integers in that order.
+ */
+static ssize_t memory_state_entries_show(struct kobject *kobj,
+					 struct kobj_attribute *attr,
+					 char *buf)
+{
+	unsigned long e[PSHARE_MEM_NR_STATES];
+
+	pshare_mem_state_entries(e);
+	return sysfs_emit(buf, "%lu %lu %lu %lu\n", e[0], e[1], e[2], e[3]);
+}
+
+static struct kobj_attribute memory_state_entries_attr =
+	__ATTR_RO(memory_state_entries);
+
+/* cpu_mhz: the CPU capacity scan_mb_per_ghz is multiplied by, in MHz. */
+static ssize_t cpu_mhz_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", pshare_cpu_mhz());
+}
+
+static struct kobj_attribute cpu_mhz_attr = __ATTR_RO(cpu_mhz);
+
+/*
+ * scan_cap_pages: the host-wide cap in force, in pages per second, boost
+ * included, as of the scanner's last rate computation.
+ */
+static ssize_t scan_cap_pages_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pshare_scan_cap());
+}
+
+static struct kobj_attribute scan_cap_pages_attr = __ATTR_RO(scan_cap_pages);
+
+/* scan_rate_pages: the scan rates given to registrations, summed, pages/s. */
+static ssize_t scan_rate_pages_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pshare_rate_sum());
+}
+
+static struct kobj_attribute scan_rate_pages_attr = __ATTR_RO(scan_rate_pages);
+
+/* scan_cpu_msecs: CPU time the scanner thread has used, in ms. */
+static ssize_t scan_cpu_msecs_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  div_u64(pshare_scan_cpu_ns(), NSEC_PER_MSEC));
+}
+
+static struct kobj_attribute scan_cpu_msecs_attr = __ATTR_RO(scan_cpu_msecs);
 
 /* A read-only counter of pshare_stats, in the unit its name says. */
 #define PSHARE_COUNTER(name)						\
@@ -121,6 +324,23 @@ PSHARE_COUNTER(pages_volatile);
 PSHARE_COUNTER(zero_pages_sharing);
 /* metadata_bytes: all memory pshare holds for its own bookkeeping. */
 PSHARE_COUNTER(metadata_bytes);
+/* pages_scanned: page visits by the scanner (a page counts at each). */
+PSHARE_COUNTER(pages_scanned);
+/* thp_scanned: visits of huge pages kept whole (one per huge page). */
+PSHARE_COUNTER(thp_scanned);
+/*
+ * thp_splits: huge pages pshare split to share their subpages (not named
+ * thp_split: that is the policy).
+ */
+PSHARE_COUNTER(thp_splits);
+/* thp_split_candidates: huge pages recorded as worth splitting. */
+PSHARE_COUNTER(thp_split_candidates);
+/* thp_dup_subpages: duplicate subpages inside those huge pages. */
+PSHARE_COUNTER(thp_dup_subpages);
+/* cpu_throttled: scanner periods stretched by max_cpu_percent. */
+PSHARE_COUNTER(cpu_throttled);
+/* shrinker_calls: times the kernel's reclaim asked pshare to free. */
+PSHARE_COUNTER(shrinker_calls);
 
 /* pages_sharing: further mappings of merged pages, each a page saved. */
 static ssize_t pages_sharing_show(struct kobject *kobj,
@@ -161,9 +381,20 @@ static struct kobj_attribute version_attr = __ATTR_RO(version);
 
 static struct attribute *pshare_attrs[] = {
 	&run_attr.attr,
-	&pages_to_scan_attr.attr,
 	&sleep_millisecs_attr.attr,
 	&max_page_sharing_attr.attr,
+	&scan_mb_per_ghz_attr.attr,
+	&rate_max_pages_attr.attr,
+	&scan_time_secs_attr.attr,
+	&max_cpu_percent_attr.attr,
+	&thp_split_attr.attr,
+	&mem_thresholds_attr.attr,
+	&memory_state_attr.attr,
+	&memory_state_entries_attr.attr,
+	&cpu_mhz_attr.attr,
+	&scan_cap_pages_attr.attr,
+	&scan_rate_pages_attr.attr,
+	&scan_cpu_msecs_attr.attr,
 	&full_scans_attr.attr,
 	&pages_shared_attr.attr,
 	&pages_sharing_attr.attr,
@@ -171,6 +402,13 @@ static struct attribute *pshare_attrs[] = {
 	&pages_volatile_attr.attr,
 	&zero_pages_sharing_attr.attr,
 	&metadata_bytes_attr.attr,
+	&pages_scanned_attr.attr,
+	&thp_scanned_attr.attr,
+	&thp_splits_attr.attr,
+	&thp_split_candidates_attr.attr,
+	&thp_dup_subpages_attr.attr,
+	&cpu_throttled_attr.attr,
+	&shrinker_calls_attr.attr,
 	&general_profit_attr.attr,
 	&version_attr.attr,
 	NULL,

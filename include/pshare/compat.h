@@ -67,4 +67,21 @@ static inline void pshare_dec_anon_rss(struct mm_struct *mm,
 	trace(mm, MM_ANONPAGES, count);
 }
 
+/*
+ * The nominal frequency of one CPU, in kHz, where cpufreq knows none (a
+ * virtual machine): the TSC's on x86, else 1 GHz.
+ */
+#ifdef CONFIG_X86
+#include <asm/tsc.h>
+static inline unsigned int pshare_nominal_khz(void)
+{
+	return tsc_khz ? tsc_khz : 1000000;
+}
+#else
+static inline unsigned int pshare_nominal_khz(void)
+{
+	return 1000000;
+}
+#endif
+
 #endif /* _PSHARE_COMPAT_H */

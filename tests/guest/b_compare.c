@@ -165,9 +165,10 @@ int main(int argc, char **argv)
 
 	/* 2. pshare, same settings */
 	mem = workload();
-	t_sysfs_set("pages_to_scan", to_scan);
-	t_sysfs_set("sleep_millisecs", sleep_ms);
-	t_sysfs_set("run", 1);
+	/* ksmd's nominal rate: to_scan pages every sleep_ms (CPU bound at 0). */
+	t_fast_scan();
+	if (sleep_ms)
+		t_sysfs_set("rate_max_pages", to_scan * 1000 / sleep_ms);
 	c0 = thread_cpu("pshared");
 	t0 = now();
 	CHECK(t_register(mem, pages * PAGE_SZ, 0) == 0, "register");
@@ -182,7 +183,6 @@ int main(int argc, char **argv)
 	       (double)pshare_saved() / (saved_ksm ? saved_ksm : 1),
 	       cpu_ps > 0 ? cpu_ksm / cpu_ps : 0);
 	t_unregister(mem, pages * PAGE_SZ);
-	t_sysfs_set("pages_to_scan", 100);
-	t_sysfs_set("sleep_millisecs", 20);
+	t_default_rates();
 	return t_end();
 }

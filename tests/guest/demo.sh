@@ -14,8 +14,11 @@ row() {
 		$((meta / 1024))
 }
 echo "=== pshare demo: module $(cat $S/version), kernel $(uname -r)"
-echo 1000 > $S/pages_to_scan
-echo 10 > $S/sleep_millisecs
+# Scan each VM in about a second: no scan-time target, 16384 pages/s each.
+echo 0 > $S/scan_time_secs
+echo 16384 > $S/rate_max_pages
+echo 1024 > $S/scan_mb_per_ghz
+echo 100 > $S/max_cpu_percent
 free -m | sed -n 2p | awk '{printf "    guest memory used before the VMs: %d MiB\n", $3}'
 vmsim -n 4 -m 32 -t 16 -r 0 &
 vm=$!

@@ -10,11 +10,11 @@
 #include "tlib.h"
 
 static int reg_raw(uint64_t start, uint64_t len, uint32_t flags,
-		   uint32_t reserved)
+		   uint32_t weight)
 {
 	struct pshare_register r = {
 		.start = start, .length = len, .flags = flags,
-		.reserved = reserved,
+		.weight = weight,
 	};
 
 	return ioctl(t_pshare_fd(), PSHARE_IOC_REGISTER, &r);
@@ -35,7 +35,8 @@ int main(void)
 	/* Malformed arguments: -EINVAL. */
 	CHECK_ERRNO(reg_raw(m, 16 * PAGE_SZ, 1, 0), EINVAL);
 	CHECK_ERRNO(reg_raw(m, 16 * PAGE_SZ, 0x80000000u, 0), EINVAL);
-	CHECK_ERRNO(reg_raw(m, 16 * PAGE_SZ, 0, 1), EINVAL);
+	CHECK_ERRNO(reg_raw(m, 16 * PAGE_SZ, 0, 10001), EINVAL);
+	CHECK_ERRNO(reg_raw(m, 16 * PAGE_SZ, 0, 0xffffffffu), EINVAL);
 	CHECK_ERRNO(reg_raw(m + 1, 15 * PAGE_SZ, 0, 0), EINVAL);
 	CHECK_ERRNO(reg_raw(m, 100, 0, 0), EINVAL);
 	CHECK_ERRNO(reg_raw(m, 0, 0, 0), EINVAL);

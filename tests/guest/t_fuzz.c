@@ -89,8 +89,11 @@ static const int fd_errs[] = { EBADF, 0 };
 static const int sysfs_errs[] = { EINVAL, EINTR, 0 };
 
 static const char * const tunables[] = {
-	"run", "pages_to_scan", "sleep_millisecs", "max_page_sharing",
+	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
+	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
+	"mem_thresholds",
 };
+#define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
 
 static void *fuzz(void *arg)
 {
@@ -111,7 +114,8 @@ static void *fuzz(void *arg)
 			reg.start = pick_addr(&s);
 			reg.length = pick_len(&s);
 			reg.flags = rnd(&s) % 8 ? 0 : (uint32_t)rnd(&s);
-			reg.reserved = rnd(&s) % 16 ? 0 : 1;
+			reg.weight = rnd(&s) % 4 ? rnd(&s) % 300 :
+						   (uint32_t)rnd(&s);
 			reg.domain = rnd(&s) % 4;
 			expect(ioctl(fd, PSHARE_IOC_REGISTER, ptr ? ptr : &reg),
 			       reg_errs, "REGISTER");
@@ -179,12 +183,21 @@ static void *fuzz(void *arg)
 				"abc", "-1", "99999999999999999999", "0x10",
 				"\n", " 1",
 			};
-			const char *t = tunables[rnd(&s) % 4];
+			static const char * const thp[] = {
+				"never", "pressure", "always",
+			};
+			const char *t = tunables[rnd(&s) % NR_TUNABLES];
 
 			snprintf(path, sizeof(path), "/sys/kernel/mm/pshare/%s", t);
 			if (rnd(&s) % 2)
 				snprintf(val, sizeof(val), "%s",
 					 junk[rnd(&s) % 6]);
+			else if (!strcmp(t, "thp_split"))
+				snprintf(val, sizeof(val), "%s", thp[rnd(&s) % 3]);
+			else if (!strcmp(t, "mem_thresholds"))
+				snprintf(val, sizeof(val), "%d %d %d %d",
+					 (int)(rnd(&s) % 120), (int)(rnd(&s) % 60),
+					 (int)(rnd(&s) % 30), (int)(rnd(&s) % 10));
 			else if (!strcmp(t, "run"))
 				snprintf(val, sizeof(val), "%d",
 					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 3));
@@ -249,7 +262,7 @@ int main(int argc, char **argv)
 	      WEXITSTATUS(status) == 0, "fuzzer: status %#x", status);
 
 	/* Its exit ends every registration: all counters go back to zero. */
-	t_sysfs_set("run", 1);
+	t_fast_scan();
 	for (i = 0; i < 100 && t_sysfs("metadata_bytes"); i++)
 		usleep(100000);
 	t_expect_stat("metadata_bytes", 0);
@@ -258,8 +271,9 @@ int main(int argc, char **argv)
 	t_expect_stat("pages_unshared", 0);
 	t_expect_stat("pages_volatile", 0);
 	t_expect_stat("zero_pages_sharing", 0);
-	t_sysfs_set("pages_to_scan", 100);
-	t_sysfs_set("sleep_millisecs", 20);
+	t_default_rates();
 	t_sysfs_set("max_page_sharing", 256);
+	t_write_file("/sys/kernel/mm/pshare/thp_split", "pressure");
+	t_write_file("/sys/kernel/mm/pshare/mem_thresholds", "6 4 2 1");
 	return t_end();
 }

@@ -17,7 +17,8 @@ gone() {
 
 [ -d /sys/kernel/mm/pshare ] || insmod "$PSHARE_KO"
 loaded; ok $? "module not live at start"
-for f in run pages_to_scan sleep_millisecs full_scans version; do
+for f in run sleep_millisecs scan_mb_per_ghz rate_max_pages scan_time_secs \
+	max_cpu_percent thp_split mem_thresholds memory_state full_scans version; do
 	[ -r /sys/kernel/mm/pshare/$f ]; ok $? "sysfs file $f missing"
 done
 

@@ -22,59 +22,138 @@ static void bad_writes(const char *name, const char * const *vals)
 	}
 }
 
+/* A numeric tunable: its default and valid range, as documented. */
+struct tunable {
+	const char *name;
+	long def, min, max;
+};
+
+static const struct tunable tunables[] = {
+	{ "sleep_millisecs", 100, 1, 1000 },
+	{ "max_page_sharing", 256, 2, 65536 },
+	{ "scan_mb_per_ghz", 4, 0, 65536 },
+	{ "rate_max_pages", 1024, 1, 4194304 },
+	{ "scan_time_secs", 3600, 0, 604800 },
+	{ "max_cpu_percent", 20, 1, 100 },
+};
+
+static void check_tunable(const struct tunable *t)
+{
+	static const char * const junk[] = {
+		"\n", "abc", "-1", "1.5", "0x10", " 3", "99999999999999999999999",
+		NULL };
+	char lo[32], hi[32];
+	const char *out[3] = { hi, NULL, NULL };
+
+	CHECK(t_sysfs(t->name) == t->def, "%s default %ld, want %ld", t->name,
+	      t_sysfs(t->name), t->def);
+	bad_writes(t->name, junk);
+	snprintf(hi, sizeof(hi), "%ld", t->max + 1);
+	snprintf(lo, sizeof(lo), "%ld", t->min - 1);
+	if (t->min > 0)
+		out[1] = lo;	/* below 0 is junk, tested above */
+	bad_writes(t->name, out);
+	/* Good writes take, at both ends of the range. */
+	CHECK(t_sysfs_set(t->name, t->min) == 0 && t_sysfs(t->name) == t->min,
+	      "%s min %ld", t->name, t->min);
+	CHECK(t_sysfs_set(t->name, t->max) == 0 && t_sysfs(t->name) == t->max,
+	      "%s max %ld", t->name, t->max);
+	t_sysfs_set(t->name, t->def);
+}
+
+/* Read a sysfs file as a string, newline stripped. */
+static const char *str(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	int n;
+
+	snprintf(path, sizeof(path), DIR "%s", name);
+	n = t_read_file(path, buf, size);
+	if (n <= 0)
+		return "";
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+/* String-valued tunables: thp_split and mem_thresholds. */
+static void check_strings(void)
+{
+	static const char * const bad_thp[] = { "sometimes", "1", "never always", NULL };
+	static const char * const bad_thr[] = {
+		"6 4 2", "6 4 2 1 0", "6 4 4 1", "1 2 3 4", "100 4 2 1",
+		"6 4 2 -1", "6 4 2 x", "4294967302 4 2 1", NULL };
+	char buf[128], before[128];
+	const char * const *v;
+
+	CHECK(!strcmp(str("thp_split", buf, sizeof(buf)),
+		      "never [pressure] always"), "thp_split default \"%s\"", buf);
+	CHECK(t_write_file(DIR "thp_split", "always") == 0 &&
+	      !strcmp(str("thp_split", buf, sizeof(buf)),
+		      "never pressure [always]"), "thp_split always: \"%s\"", buf);
+	CHECK(t_write_file(DIR "thp_split", "never\n") == 0 &&
+	      !strcmp(str("thp_split", buf, sizeof(buf)),
+		      "[never] pressure always"), "thp_split never: \"%s\"", buf);
+	for (v = bad_thp; *v; v++) {
+		errno = 0;
+		CHECK(t_write_file(DIR "thp_split", *v) == -1 && errno == EINVAL,
+		      "thp_split <- \"%s\": errno %d", *v, errno);
+	}
+	CHECK(!strcmp(str("thp_split", buf, sizeof(buf)),
+		      "[never] pressure always"), "thp_split changed: \"%s\"", buf);
+	t_write_file(DIR "thp_split", "pressure");
+
+	CHECK(!strcmp(str("mem_thresholds", buf, sizeof(buf)), "6 4 2 1"),
+	      "mem_thresholds default \"%s\"", buf);
+	str("mem_thresholds", before, sizeof(before));
+	for (v = bad_thr; *v; v++) {
+		errno = 0;
+		CHECK(t_write_file(DIR "mem_thresholds", *v) == -1 &&
+		      errno == EINVAL, "mem_thresholds <- \"%s\": errno %d", *v,
+		      errno);
+	}
+	CHECK(!strcmp(str("mem_thresholds", buf, sizeof(buf)), before),
+	      "mem_thresholds changed: \"%s\"", buf);
+	CHECK(t_write_file(DIR "mem_thresholds", "50 40 30 0") == 0 &&
+	      !strcmp(str("mem_thresholds", buf, sizeof(buf)), "50 40 30 0"),
+	      "mem_thresholds write: \"%s\"", buf);
+	t_write_file(DIR "mem_thresholds", "6 4 2 1");
+	str("memory_state", buf, sizeof(buf));
+	CHECK(!strcmp(buf, "high") || !strcmp(buf, "soft") ||
+	      !strcmp(buf, "hard") || !strcmp(buf, "low"),
+	      "memory_state \"%s\"", buf);
+}
+
 int main(void)
 {
 	static const char * const junk[] = {
 		"\n", "abc", "-1", "1.5", "0x10", " 3", "99999999999999999999999",
 		NULL };
 	static const char * const bad_run[] = { "3", "4", "100", NULL };
-	static const char * const bad_pages[] = { "0", "1048577", NULL };
-	static const char * const bad_sleep[] = { "3600001", NULL };
-	static const char * const bad_share[] = { "0", "1", "65537", NULL };
 	static const char * const ro[] = {
 		"full_scans", "version", "pages_shared", "pages_sharing",
 		"pages_unshared", "pages_volatile", "zero_pages_sharing",
-		"metadata_bytes", "general_profit", NULL };
+		"metadata_bytes", "general_profit", "pages_scanned",
+		"thp_scanned", "thp_splits", "thp_split_candidates",
+		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
+		"memory_state", "memory_state_entries", "cpu_mhz",
+		"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", NULL };
 	const char * const *f;
+	unsigned int i;
 	struct stat st;
 
 	t_start("sysfs");
 	/* Defaults, as documented. */
 	CHECK(t_sysfs("run") == 1, "run default %ld", t_sysfs("run"));
-	CHECK(t_sysfs("pages_to_scan") == 100, "pages_to_scan default %ld",
-	      t_sysfs("pages_to_scan"));
-	CHECK(t_sysfs("sleep_millisecs") == 20, "sleep_millisecs default %ld",
-	      t_sysfs("sleep_millisecs"));
 	CHECK(t_sysfs("full_scans") >= 0, "full_scans unreadable");
-
+	CHECK(t_sysfs("cpu_mhz") > 0, "cpu_mhz %ld", t_sysfs("cpu_mhz"));
 	bad_writes("run", junk);
 	bad_writes("run", bad_run);
-	bad_writes("pages_to_scan", junk);
-	bad_writes("pages_to_scan", bad_pages);
-	bad_writes("sleep_millisecs", junk);
-	bad_writes("sleep_millisecs", bad_sleep);
-	bad_writes("max_page_sharing", junk);
-	bad_writes("max_page_sharing", bad_share);
-	CHECK(t_sysfs("max_page_sharing") == 256, "max_page_sharing default %ld",
-	      t_sysfs("max_page_sharing"));
-	CHECK(t_sysfs_set("max_page_sharing", 2) == 0 &&
-	      t_sysfs_set("max_page_sharing", 65536) == 0 &&
-	      t_sysfs_set("max_page_sharing", 256) == 0, "max_page_sharing range");
-
-	/* Good writes take, at both ends of each range. */
-	CHECK(t_sysfs_set("pages_to_scan", 1) == 0 &&
-	      t_sysfs("pages_to_scan") == 1, "pages_to_scan 1");
-	CHECK(t_sysfs_set("pages_to_scan", 1048576) == 0 &&
-	      t_sysfs("pages_to_scan") == 1048576, "pages_to_scan max");
-	CHECK(t_sysfs_set("sleep_millisecs", 0) == 0 &&
-	      t_sysfs("sleep_millisecs") == 0, "sleep 0");
-	CHECK(t_sysfs_set("sleep_millisecs", 3600000) == 0 &&
-	      t_sysfs("sleep_millisecs") == 3600000, "sleep max");
+	for (i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++)
+		check_tunable(&tunables[i]);
+	check_strings();
 	CHECK(t_sysfs_set("run", 0) == 0 && t_sysfs("run") == 0, "run 0");
 	CHECK(t_sysfs_set("run", 2) == 0 && t_sysfs("run") == 2, "run 2");
 	CHECK(t_sysfs_set("run", 1) == 0 && t_sysfs("run") == 1, "run 1");
-	t_sysfs_set("pages_to_scan", 100);
-	t_sysfs_set("sleep_millisecs", 20);
 
 	/* Read-only files refuse writes. */
 	for (f = ro; *f; f++) {

@@ -138,12 +138,28 @@ int t_wait_scans(int n, int timeout_s)
 	return -1;
 }
 
-/* Scan fast: the tests want results, not a gentle background rate. */
+/*
+ * Scan fast: the tests want results, not a gentle background rate. No
+ * time target, every rate cap at its maximum, all the CPU it wants.
+ */
 void t_fast_scan(void)
 {
-	t_sysfs_set("pages_to_scan", 4096);
-	t_sysfs_set("sleep_millisecs", 1);
+	t_sysfs_set("scan_time_secs", 0);
+	t_sysfs_set("rate_max_pages", 4194304);
+	t_sysfs_set("scan_mb_per_ghz", 65536);
+	t_sysfs_set("max_cpu_percent", 100);
+	t_sysfs_set("sleep_millisecs", 10);
 	t_sysfs_set("run", 1);
+}
+
+/* Put every rate tunable back to its default. */
+void t_default_rates(void)
+{
+	t_sysfs_set("scan_time_secs", 3600);
+	t_sysfs_set("rate_max_pages", 1024);
+	t_sysfs_set("scan_mb_per_ghz", 4);
+	t_sysfs_set("max_cpu_percent", 20);
+	t_sysfs_set("sleep_millisecs", 100);
 }
 
 /* The /proc/self/pagemap entry of @addr: bit 63 present, 62 swapped. */
@@ -288,4 +304,46 @@ int t_count_ksm(char *mem, int n)
 	for (i = 0; i < n; i++)
 		ksm += t_is_ksm(mem + i * PAGE_SZ);
 	return ksm;
+}
+
+/* CPU time (utime + stime) of the kernel thread @comm in seconds, or -1. */
+double t_thread_cpu(const char *comm)
+{
+	char buf[1024], *p;
+	unsigned long ut, st;
+
+	if (t_thread_file(comm, "stat", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strrchr(buf, ')');
+	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+}
+
+/* A field of /proc/meminfo in kB, or -1. */
+long t_meminfo(const char *field)
+{
+	char buf[8192], *p;
+	size_t n = strlen(field);
+
+	if (t_read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, field, n) && p[n] == ':')
+			return atol(p + n + 1);
+	}
+	return -1;
+}
+
+/* Seconds on the monotonic clock. */
+double t_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

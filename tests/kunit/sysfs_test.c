@@ -44,10 +44,35 @@ static void pshare_parse_rejects_junk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 7UL);
 }
 
+static void pshare_thresholds_parse(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "6 4 2", "6 4 2 1 0", "6 4 4 1", "1 2 3 4", "100 4 2 1",
+		"6 4 2 -1", "6 4 2 x", "4294967302 4 2 1", "6,4,2,1",
+	};
+	u32 t = 0x12345678;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, pshare_parse_thresholds("6 4 2 1
+", &t), 0);
+	KUNIT_EXPECT_EQ(test, t, PSHARE_MEM_THRESHOLDS_DEFAULT);
+	KUNIT_EXPECT_EQ(test, pshare_parse_thresholds(" 99  50 1 0 ", &t), 0);
+	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_HIGH), 99U);
+	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_SOFT), 50U);
+	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_HARD), 1U);
+	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_LOW), 0U);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, pshare_parse_thresholds(bad[i], &t),
+				    -EINVAL, "input \"%s\"", bad[i]);
+	/* A failed parse leaves the old value alone. */
+	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_HIGH), 99U);
+}
+
 static struct kunit_case pshare_sysfs_cases[] = {
 	KUNIT_CASE(pshare_parse_accepts_in_range),
 	KUNIT_CASE(pshare_parse_rejects_out_of_range),
 	KUNIT_CASE(pshare_parse_rejects_junk),
+	KUNIT_CASE(pshare_thresholds_parse),
 	{}
 };
 

@@ -31,13 +31,14 @@ struct pshare_version {
  * @start: first byte of the range, page aligned
  * @length: bytes, page aligned, not zero
  * @flags: none defined yet; must be 0
- * @reserved: must be 0
+ * @weight: the range's share of the host-wide scan budget when that cap
+ *	    binds, after ESX's shares: 1 to 10000, or 0 for the default, 100
  * @domain: sharing domain; pages merge only with pages of the same domain
  *	    (the zero page is shared across all). 0 is the common domain.
  *
  * The range must lie in private anonymous mappings of the caller, not
  * registered already and not VM_MERGEABLE under the kernel's KSM. Errors:
- * EINVAL (bad flags, reserved, range or memory type), ENOMEM (a hole in
+ * EINVAL (bad flags, weight, range or memory type), ENOMEM (a hole in
  * the range, or no memory), EBUSY (VM_MERGEABLE), EEXIST (overlap),
  * ENOSPC (65535 registrations), EINTR (a signal on first registration),
  * EFAULT (bad pointer). The
@@ -48,7 +49,7 @@ struct pshare_register {
 	__u64 start;
 	__u64 length;
 	__u32 flags;
-	__u32 reserved;
+	__u32 weight;
 	__u64 domain;
 };
 
@@ -75,6 +76,8 @@ struct pshare_unregister {
  *	     saved
  * @zero: pages mapped to the kernel's zero page by pshare, each saved
  * @saved: @sharing + @zero
+ * @scanned: page visits by the scanner in this process's registrations
+ *	     (a page counts at every visit)
  * @reserved: zero
  *
  * Summed over all processes, @shared and @sharing give the sysfs counters
@@ -86,7 +89,8 @@ struct pshare_proc_stats {
 	__u64 sharing;
 	__u64 zero;
 	__u64 saved;
-	__u64 reserved[3];
+	__u64 scanned;
+	__u64 reserved[2];
 };
 
 #define PSHARE_IOC_MAGIC	0xb7

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* pshare: huge pages, share-before-swap: split candidates and their relief. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/sched/mm.h>
+#include "ops.h"
+#include "pshare.h"
+
+/**
+ * DOC: Huge pages
+ *
+ * The kernel's KSM splits a transparent huge page (THP) as soon as one of
+ * its subpages merges, and the host loses the huge mapping for a saving of
+ * a few pages. pshare, with thp_split=pressure (the default), does not:
+ *
+ * - The scanner hashes the 4 KiB subpages of PMD-mapped THPs in place and
+ *   indexes them as hints, so other pages find them; it merges nothing
+ *   into them and never makes them KSM pages.
+ * - A subpage with a twin (the zero page, a merged page or another hinted
+ *   page of the same content) is a duplicate. When the scanner leaves a
+ *   THP, it records the THP as a split candidate with its duplicates: the
+ *   pages splitting it would free.
+ * - While memory is short (memstate.c), pshared splits the candidates with
+ *   the most duplicates first, and scans their subpages at once, which
+ *   merges them.
+ *
+ * thp_split=never keeps every THP whole (and still counts candidates);
+ * thp_split=always is the kernel's KSM behaviour: split on merge. A THP
+ * mapped by PTEs (partly unmapped or mprotected) is not protected: it is
+ * no longer huge in the page tables, and splitting it costs nothing.
+ *
+ * The candidates live in a fixed table of PSHARE_THP_CANDIDATES entries (a
+ * THP of 2 MiB each); when it is full, a new candidate replaces the one
+ * with the fewest duplicates if it has more. Under pshare_engine_lock.
+ */
+
+#define PSHARE_THP_CANDIDATES	1024
+
+struct pshare_thp_candidate {
+	unsigned long addr;	/* the THP's first user address */
+	u32 id;			/* its registration */
+	u32 dups;		/* duplicate subpages at the last visit */
+	u32 epoch;		/* full-scan epoch of the last visit */
+};
+
+static struct pshare_thp_candidate pshare_cands[PSHARE_THP_CANDIDATES];
+static unsigned int pshare_nr_cands;
+/* Counts full scans, to drop candidates no longer seen as huge pages. */
+static u32 pshare_thp_epoch;
+
+/**
+ * pshare_thp_protected() - must @page stay whole now?
+ * @page: a page the scanner found mapped, referenced
+ *
+ * Return: true for a subpage of a PMD-mapped THP unless thp_split=always.
+ */
+bool pshare_thp_protected(struct page *page)
+{
+	if (!PageTransCompound(page) ||
+	    READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_ALWAYS)
+		return false;
+	return folio_entire_mapcount(page_folio(page)) > 0;
+}
+
+static void pshare_cand_set_dups(struct pshare_thp_candidate *c, u32 dups)
+{
+	atomic_long_add((long)dups - (long)c->dups,
+			&pshare_stats.thp_dup_subpages);
+	c->dups = dups;
+}
+
+static void pshare_cand_remove(unsigned int i)
+{
+	pshare_cand_set_dups(&pshare_cands[i], 0);
+	pshare_cands[i] = pshare_cands[--pshare_nr_cands];
+	atomic_long_set(&pshare_stats.thp_split_candidates, pshare_nr_cands);
+}
+
+static int pshare_cand_find(u32 id, unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < pshare_nr_cands; i++)
+		if (pshare_cands[i].id == id && pshare_cands[i].addr == addr)
+			return i;
+	return -1;
+}
+
+/* Record the THP at @addr of @r with @dups duplicates, or forget it. */
+static void pshare_cand_update(struct pshare_range *r, unsigned long addr,
+			       u32 dups)
+{
+	int i = pshare_cand_find(r->id, addr);
+	unsigned int j, min = 0;
+
+	if (i >= 0) {
+		if (dups) {
+			pshare_cand_set_dups(&pshare_cands[i], dups);
+			pshare_cands[i].epoch = pshare_thp_epoch;
+		} else {
+			pshare_cand_remove(i);
+		}
+		return;
+	}
+	if (!dups)
+		return;
+	if (pshare_nr_cands == PSHARE_THP_CANDIDATES) {
+		for (j = 1; j < pshare_nr_cands; j++)
+			if (pshare_cands[j].dups < pshare_cands[min].dups)
+				min = j;
+		if (pshare_cands[min].dups >= dups)
+			return;
+		pshare_cand_remove(min);
+	}
+	i = pshare_nr_cands++;
+	pshare_cands[i] = (struct pshare_thp_candidate){
+		.addr = addr, .id = r->id, .epoch = pshare_thp_epoch,
+	};
+	pshare_cand_set_dups(&pshare_cands[i], dups);
+	atomic_long_set(&pshare_stats.thp_split_candidates, pshare_nr_cands);
+}
+
+/**
+ * pshare_thp_leave() - the cursor of @r leaves the THP it was in
+ * @r: the registration
+ *
+ * Records that THP as a candidate, or drops it if it has no duplicate.
+ * Context: pshare_engine_lock held.
+ */
+void pshare_thp_leave(struct pshare_range *r)
+{
+	if (!r->thp_addr)
+		return;
+	pshare_cand_update(r, r->thp_addr, r->thp_dups);
+	r->thp_addr = 0;
+	r->thp_dups = 0;
+}
+
+/**
+ * pshare_thp_note() - scan a subpage of a protected THP without merging
+ * @r: its registration
+ * @idx: its page index
+ * @page: the subpage, referenced
+ * @hash: its xxh64
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_thp_note(struct pshare_range *r, unsigned long idx,
+		     struct page *page, u64 hash)
+{
+	unsigned long haddr = pshare_page_addr(r, idx) & HPAGE_PMD_MASK;
+
+	if (r->thp_addr != haddr) {
+		pshare_thp_leave(r);
+		r->thp_addr = haddr;
+		atomic_long_inc(&pshare_stats.thp_scanned);
+	}
+	if (pshare_merge_note_dup(r, idx, page, hash))
+		r->thp_dups++;
+}
+
+/**
+ * pshare_thp_forget() - drop the candidates of a registration going away
+ * @r: the registration
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_thp_forget(struct pshare_range *r)
+{
+	unsigned int i = 0;
+
+	r->thp_addr = 0;
+	while (i < pshare_nr_cands) {
+		if (pshare_cands[i].id == r->id)
+			pshare_cand_remove(i);
+		else
+			i++;
+	}
+}
+
+/**
+ * pshare_thp_epoch_done() - a full scan completed
+ *
+ * A candidate not visited as a huge page in the last two full scans was
+ * split, collapsed away, unmapped, or left to thp_split=always: drop it.
+ * (One scan is not enough: a visit can straddle the end of a scan.)
+ * Context: pshare_engine_lock held.
+ */
+void pshare_thp_epoch_done(void)
+{
+	unsigned int i = 0;
+
+	pshare_thp_epoch++;
+	while (i < pshare_nr_cands) {
+		if (pshare_thp_epoch - pshare_cands[i].epoch > 2)
+			pshare_cand_remove(i);
+		else
+			i++;
+	}
+}
+
+/* Split the THP at @haddr of @r, if it is still there. */
+static bool pshare_thp_split_at(struct pshare_range *r, unsigned long haddr)
+{
+	unsigned long addr = max(haddr, r->start);
+	struct mm_struct *mm = r->pmm->mm;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+	bool split = false;
+
+	if (READ_ONCE(r->pmm->dead) || !mmget_not_zero(mm))
+		return false;
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		page = pshare_ops_get_page(vma, addr);
+	if (page && PageTransCompound(page))
+		split = !pshare_ops_split_thp(page);
+	if (page)
+		put_page(page);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return split;
+}
+
+/**
+ * pshare_thp_relieve() - split the best candidates and merge their subpages
+ * @max_thps: most THPs to split
+ *
+ * Context: pshare_engine_lock held; memory is short.
+ */
+void pshare_thp_relieve(unsigned int max_thps)
+{
+	while (max_thps-- && pshare_nr_cands) {
+		struct pshare_thp_candidate c;
+		struct pshare_range *r;
+		unsigned long idx, end;
+		unsigned int i, best = 0;
+
+		for (i = 1; i < pshare_nr_cands; i++)
+			if (pshare_cands[i].dups > pshare_cands[best].dups)
+				best = i;
+		c = pshare_cands[best];
+		pshare_cand_remove(best);
+		r = pshare_range_by_id(c.id);
+		if (!r || c.addr + HPAGE_PMD_SIZE <= r->start ||
+		    c.addr >= r->end)
+			continue;
+		if (!pshare_thp_split_at(r, c.addr))
+			continue;
+		atomic_long_inc(&pshare_stats.thp_splits);
+		/* Its subpages are small pages now: scanning merges them. */
+		idx = pshare_page_idx(r, max(c.addr, r->start));
+		end = pshare_page_idx(r, min(c.addr + HPAGE_PMD_SIZE, r->end));
+		for (; idx < end; idx++) {
+			pshare_scan_page(r, idx);
+			cond_resched();
+		}
+	}
+}
+
+/** pshare_thp_freeable() - pages that splitting every candidate would free */
+unsigned long pshare_thp_freeable(void)
+{
+	return max(atomic_long_read(&pshare_stats.thp_dup_subpages), 0L);
+}
