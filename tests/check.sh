@@ -7,7 +7,9 @@
 # 1. host tests (tests/host/*.sh): module build, ABI guard, code style;
 # 2. the debug kernel (built or reused: scripts/testkernel.sh), booted once:
 #    the KUnit suites, then the guest suite;
-# 3. the stock Debian kernel, booted once: the guest suite.
+# 3. the stock Debian kernel, booted once: the guest suite;
+# 4. the stock kernel again with 640 MiB of RAM: the memory-pressure suite
+#    (tests/guest/pressure.list), share-before-swap against zram swap.
 # The last line is "N passed, N failed"; the exit status is 0 only when
 # nothing failed.
 set -uo pipefail
@@ -53,6 +55,10 @@ if [ "$mode" != host ]; then
 	echo "=== stock kernel (guest suite)"
 	tests/qemu/run --kernel stock --quiet --results "$results" ||
 		echo "(console: .build/qemu-stock.log)"
+	echo "=== stock kernel, 640 MiB (memory-pressure suite)"
+	tests/qemu/run --kernel stock --name stock-pressure --mem 640M \
+		--suite tests/guest/pressure.list --quiet --results "$results" ||
+		echo "(console: .build/qemu-stock-pressure.log)"
 fi
 
 npass=$(grep -c '^PASS' "$results")

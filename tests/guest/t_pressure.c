@@ -72,9 +72,20 @@ static void ksm_set(const char *name, long v)
 	t_write_file(path, val);
 }
 
+static long anon_huge_kb(void)
+{
+	char buf[4096], *p;
+
+	if (t_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "AnonHugePages:");
+	return p ? atol(p + 14) : -1;
+}
+
 /*
- * The VM: fill, register, say so on @ready, wait for a byte on @go, then
- * verify every page and exit with the number of bad pages (capped).
+ * The VM: fill, register, send its AnonHugePages (kB) on @ready, wait for
+ * a byte on @go, then verify every page and exit with the number of bad
+ * pages (capped).
  */
 static pid_t vm_start(enum mode mode, int ready, int go)
 {
@@ -95,8 +106,9 @@ static pid_t vm_start(enum mode mode, int ready, int go)
 			_exit(100);
 		if (mode == KSMD && madvise(mem, len, MADV_MERGEABLE))
 			_exit(101);
-		c = 1;
-		if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+		i = anon_huge_kb();
+		if (write(ready, &i, sizeof(i)) != sizeof(i) ||
+		    read(go, &c, 1) != 1)
 			_exit(102);
 		for (i = 0; i < VM_PAGES; i++)
 			bad += !t_check(mem + i * PAGE_SZ, vm_seed(i));
@@ -140,7 +152,7 @@ static long saved(enum mode mode)
 static void run(enum mode mode, long hog_mb, struct result *res)
 {
 	int ready[2], go[2], st;
-	long mb, i, sw0, splits0 = t_sysfs("thp_splits"), bad = 0;
+	long mb, i, sw0, splits0 = t_sysfs("thp_splits"), bad = 0, thp_kb = 0;
 	char c = 1, *hog;
 	double t0;
 	pid_t vm;
@@ -153,8 +165,14 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 	}
 	if (pipe(ready) || pipe(go))
 		return;
+	/* Each run starts with memory defragmented, so the VM gets THPs. */
+	t_write_file("/proc/sys/vm/compact_memory", "1");
 	vm = vm_start(mode, ready[1], go[0]);
-	CHECK(read(ready[0], &c, 1) == 1, "%s: VM not ready", mode_name[mode]);
+	CHECK(read(ready[0], &thp_kb, sizeof(thp_kb)) == sizeof(thp_kb),
+	      "%s: VM not ready", mode_name[mode]);
+	printf("  %-6s VM AnonHugePages %ld kB\n", mode_name[mode], thp_kb);
+	CHECK(thp_kb >= VM_MB * 1024 / 2, "%s: VM has %ld kB in THPs",
+	      mode_name[mode], thp_kb);
 	settle(mode);
 
 	sw0 = vmstat("pswpout");
@@ -226,6 +244,8 @@ int main(void)
 		printf("  not enough memory for this test\n");
 		return 77;
 	}
+	/* The kernel turns THP off below 512 MiB of RAM: turn it on. */
+	t_write_file("/sys/kernel/mm/transparent_hugepage/enabled", "always");
 	t_default_rates();
 	t_write_file("/sys/kernel/mm/pshare/thp_split", "pressure");
 	/* The VM is 16384 pages: scanned in about 4 s, well before the hog. */
