@@ -13,7 +13,7 @@ static long pshare_ioctl_version(void __user *arg)
 {
 	struct pshare_version v = {
 		.abi = PSHARE_ABI_VERSION,
-		.features = 0,
+		.features = PSHARE_FEATURE_RATE,
 	};
 
 	strscpy(v.module_version, PSHARE_VERSION, sizeof(v.module_version));

@@ -71,6 +71,7 @@ unsigned int pshare_boost(enum pshare_mem_state state)
 		return 4;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_boost);
 
 /**
  * pshare_cpu_mhz() - nominal CPU capacity of the host, in MHz

@@ -15,7 +15,8 @@
  *           and merges at once, before the hog starts).
  *
  * Reported side by side: pswpout during the hog's growth, the hog's size
- * at the first swap-out (its reach), and pshare's splits. Asserted: only
+ * at the first swap-out (its reach), pshare's splits and shrinker calls,
+ * and the pages each engine saved. Asserted: only
  * the direction, fewer swap-outs with pshare than with it off, pshare
  * split huge pages, and every page of the VM and the hog is intact.
  */
@@ -37,7 +38,7 @@ enum mode { OFF, PSHARE, KSMD };
 static const char * const mode_name[] = { "off", "pshare", "ksm" };
 
 struct result {
-	long pswpout, reach_mb, hog_mb, splits, saved, bad;
+	long pswpout, reach_mb, hog_mb, splits, shrinks, saved, bad;
 	double secs;
 };
 
@@ -153,6 +154,7 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 {
 	int ready[2], go[2], st;
 	long mb, i, sw0, splits0 = t_sysfs("thp_splits"), bad = 0, thp_kb = 0;
+	long shrinks0 = t_sysfs("shrinker_calls");
 	char c = 1, *hog;
 	double t0;
 	pid_t vm;
@@ -203,6 +205,7 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 	res->hog_mb = mb;
 	res->pswpout = vmstat("pswpout") - sw0;
 	res->splits = t_sysfs("thp_splits") - splits0;
+	res->shrinks = t_sysfs("shrinker_calls") - shrinks0;
 	res->saved = saved(mode);
 	if (res->reach_mb < 0)
 		res->reach_mb = mb;
@@ -255,12 +258,12 @@ int main(void)
 		run(m, hog_mb, &res[m]);
 	t_default_rates();
 
-	printf("  %-7s %9s %14s %10s %12s %7s\n", "engine", "pswpout",
-	       "reach (MiB)", "thp split", "pages saved", "time");
+	printf("  %-7s %9s %14s %10s %9s %12s %7s\n", "engine", "pswpout",
+	       "reach (MiB)", "thp split", "shrinker", "pages saved", "time");
 	for (m = OFF; m <= KSMD; m++)
-		printf("  %-7s %9ld %14ld %10ld %12ld %6.1fs\n", mode_name[m],
+		printf("  %-7s %9ld %14ld %10ld %9ld %12ld %6.1fs\n", mode_name[m],
 		       res[m].pswpout, res[m].reach_mb, res[m].splits,
-		       res[m].saved, res[m].secs);
+		       res[m].shrinks, res[m].saved, res[m].secs);
 	CHECK(res[PSHARE].splits > 0, "pshare split no huge page");
 	CHECK(res[PSHARE].pswpout < res[OFF].pswpout,
 	      "pshare %ld swap-outs, off %ld: not fewer", res[PSHARE].pswpout,

@@ -53,8 +53,7 @@ static void pshare_thresholds_parse(struct kunit *test)
 	u32 t = 0x12345678;
 	int i;
 
-	KUNIT_EXPECT_EQ(test, pshare_parse_thresholds("6 4 2 1
-", &t), 0);
+	KUNIT_EXPECT_EQ(test, pshare_parse_thresholds("6 4 2 1\n", &t), 0);
 	KUNIT_EXPECT_EQ(test, t, PSHARE_MEM_THRESHOLDS_DEFAULT);
 	KUNIT_EXPECT_EQ(test, pshare_parse_thresholds(" 99  50 1 0 ", &t), 0);
 	KUNIT_EXPECT_EQ(test, pshare_mem_threshold(t, PSHARE_MEM_HIGH), 99U);

@@ -17,7 +17,7 @@
 /**
  * struct pshare_version - answer of %PSHARE_IOC_VERSION
  * @abi: the ABI version, %PSHARE_ABI_VERSION of the running module
- * @features: bit mask of optional features (none yet, always 0)
+ * @features: bit mask of optional features, %PSHARE_FEATURE_*
  * @module_version: the module's version string, NUL terminated
  */
 struct pshare_version {
@@ -25,6 +25,12 @@ struct pshare_version {
 	__u32 features;
 	char module_version[24];
 };
+
+/*
+ * Features: %PSHARE_FEATURE_RATE, struct pshare_register.weight is honoured
+ * and struct pshare_proc_stats.scanned is filled in.
+ */
+#define PSHARE_FEATURE_RATE	(1U << 0)
 
 /**
  * struct pshare_register - argument of %PSHARE_IOC_REGISTER
