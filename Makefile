@@ -7,6 +7,9 @@
 #   make testkernel  build (or reuse) the cached debug test kernel
 #   make check       every test: host, KUnit, guest on debug and stock kernels
 #   make demo        boot QEMU with pshare and a few "VM" processes
+#   make torture     the long torture and fuzzing run on the debug kernel
+#                    (TORTURE_SECS=600 by default, FUZZ_CALLS=250000 per
+#                    thread, 4 threads)
 #
 # KDIR= builds against another kernel tree. PSHARE_CACHE= moves the cache
 # (default /var/cache/pshare).
@@ -15,7 +18,10 @@ SHELL := /bin/bash
 KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
 BUILD := $(CURDIR)/.build
 
-.PHONY: all module deps testkernel check check-host demo clean checkpatch
+TORTURE_SECS ?= 600
+FUZZ_CALLS ?= 250000
+
+.PHONY: all module deps testkernel check check-host demo torture clean checkpatch
 
 all: module
 
@@ -38,6 +44,12 @@ check-host:
 
 demo:
 	tests/demo.sh
+
+torture:
+	tests/qemu/run --kernel debug --name debug-torture --suite none \
+		--cmd "t_torture.sh $(TORTURE_SECS) 4 16" \
+		--cmd "t_fuzz -c $(FUZZ_CALLS) -t 4" \
+		--timeout $$(( $(TORTURE_SECS) * 2 + 3600 )) --quiet
 
 checkpatch:
 	tests/host/checkpatch.sh

@@ -2,12 +2,33 @@
 /* pshare: the /dev/pshare character device and its ioctls. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/uaccess.h>
 #include <linux/pshare.h>
 #include "pshare.h"
+
+/*
+ * group: the group, besides CAP_SYS_ADMIN, whose members may open
+ * /dev/pshare (and so register their own memory); -1, the default, allows
+ * no group. The device node is 0600 root; give the group access to it
+ * with a udev rule, as for /dev/kvm.
+ */
+static int group = -1;
+module_param(group, int, 0444);
+MODULE_PARM_DESC(group, "Group ID allowed to use /dev/pshare besides CAP_SYS_ADMIN (-1: none)");
+
+static int pshare_open(struct inode *inode, struct file *file)
+{
+	if (capable(CAP_SYS_ADMIN))
+		return 0;
+	if (group >= 0 && in_group_p(make_kgid(&init_user_ns, group)))
+		return 0;
+	return -EPERM;
+}
 
 static long pshare_ioctl_version(void __user *arg)
 {
@@ -74,6 +95,7 @@ static long pshare_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations pshare_fops = {
 	.owner = THIS_MODULE,
+	.open = pshare_open,
 	.unlocked_ioctl = pshare_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

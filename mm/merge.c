@@ -210,6 +210,7 @@ static void pshare_item_link(struct pshare_stable_node *node,
 		r->pmm->owned++;
 	}
 	atomic_long_inc(&pshare_stats.rmap_items);
+	atomic_long_inc(&pshare_stats.pages_merged);
 	r->pmm->items++;
 	/* The chunk was made before merging: this store cannot fail. */
 	pshare_item_set(r, idx, item);
@@ -473,6 +474,7 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 
 	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
+		atomic_long_inc(&pshare_stats.pages_merged);
 		pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
 		return;
 	}

@@ -119,6 +119,8 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @thp_dup_subpages: duplicate subpages held inside those candidates
  * @cpu_throttled: scanner periods stretched to keep under max_cpu_percent
  * @shrinker_calls: calls of pshare's shrinker by the kernel's reclaim
+ * @pages_merged: merges done: mappings that joined a merged page or went
+ *		  to the zero page (a running total)
  *
  * Written under pshare_engine_lock (plain stores); read locklessly.
  * pages_sharing is @rmap_items - @pages_shared.
@@ -139,6 +141,7 @@ struct pshare_stats {
 	atomic_long_t thp_dup_subpages;
 	atomic_long_t cpu_throttled;
 	atomic_long_t shrinker_calls;
+	atomic_long_t pages_merged;
 };
 
 /*

@@ -324,6 +324,8 @@ PSHARE_COUNTER(pages_volatile);
 PSHARE_COUNTER(zero_pages_sharing);
 /* metadata_bytes: all memory pshare holds for its own bookkeeping. */
 PSHARE_COUNTER(metadata_bytes);
+/* pages_merged: merges done since load, zero-page merges included. */
+PSHARE_COUNTER(pages_merged);
 /* pages_scanned: page visits by the scanner (a page counts at each). */
 PSHARE_COUNTER(pages_scanned);
 /* thp_scanned: visits of huge pages kept whole (one per huge page). */
@@ -403,6 +405,7 @@ static struct attribute *pshare_attrs[] = {
 	&zero_pages_sharing_attr.attr,
 	&metadata_bytes_attr.attr,
 	&pages_scanned_attr.attr,
+	&pages_merged_attr.attr,
 	&thp_scanned_attr.attr,
 	&thp_splits_attr.attr,
 	&thp_split_candidates_attr.attr,

@@ -52,10 +52,12 @@ int main(void)
 {
 	struct pshare_proc_stats st;
 	int i, ksm = 0, zero = 0, plain = 0, first[NDUP + 1] = { 0 };
+	long merged0;
 	char *mem;
 
 	t_start("merge");
 	t_fast_scan();
+	merged0 = t_sysfs("pages_merged");
 	layout();
 	mem = t_map(NPAGES);
 	CHECK(mem, "mmap");
@@ -69,6 +71,9 @@ int main(void)
 
 	/* 32 merged pages carry 2048 mappings; zero pages go to the zero page. */
 	expect(NDUP, 2048 - NDUP, 1024, 1024);
+	/* Every mapping of a merged page, and every zero page, was a merge. */
+	CHECK(t_sysfs("pages_merged") - merged0 == 2048 + 1024,
+	      "pages_merged +%ld, want 3072", t_sysfs("pages_merged") - merged0);
 	CHECK(t_sysfs("metadata_bytes") > 0, "no metadata counted");
 	for (i = 0; i < NPAGES; i++) {
 		if (i % 4 >= 2)

@@ -55,8 +55,12 @@ static void expect_rate(const char *what, double got, double want)
 	      "%s: %.0f pages/s, want %.0f +-15%%", what, got, want);
 }
 
-/* One registered child with @weight; reports its scan rate on @fd. */
-static pid_t weighted_child(int weight, int fd)
+/*
+ * One registered child with @weight: says it registered on @ready, waits
+ * for a byte on @go (so that both children measure the same span), and
+ * reports its scan rate on @fd.
+ */
+static pid_t weighted_child(int weight, int fd, int ready, int go)
 {
 	pid_t pid = fork();
 
@@ -68,8 +72,11 @@ static pid_t weighted_child(int weight, int fd)
 		};
 		struct pshare_proc_stats s0, s1;
 		double t0, t1, rate;
+		char c = 1;
 
 		if (!mem || ioctl(t_pshare_fd(), PSHARE_IOC_REGISTER, &r))
+			_exit(1);
+		if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
 			_exit(1);
 		usleep(WARMUP * 1e6);
 		t0 = t_now();
@@ -86,14 +93,20 @@ static pid_t weighted_child(int weight, int fd)
 static void weights(void)
 {
 	static const int w[2] = { 100, 300 };
+	int fds[2][2], ready[2], go[2], i, st;
 	double rate[2], cap;
-	int fds[2][2], i, st;
+	char c = 1;
 	pid_t pid[2];
 
+	CHECK(pipe(ready) == 0 && pipe(go) == 0, "pipe");
 	for (i = 0; i < 2; i++) {
 		CHECK(pipe(fds[i]) == 0, "pipe");
-		pid[i] = weighted_child(w[i], fds[i][1]);
+		pid[i] = weighted_child(w[i], fds[i][1], ready[1], go[0]);
 	}
+	for (i = 0; i < 2; i++)
+		CHECK(read(ready[0], &c, 1) == 1, "child registered");
+	for (i = 0; i < 2; i++)
+		CHECK(write(go[1], &c, 1) == 1, "go");
 	for (i = 0; i < 2; i++) {
 		CHECK(read(fds[i][0], &rate[i], sizeof(rate[i])) ==
 		      sizeof(rate[i]), "child %d report", i);

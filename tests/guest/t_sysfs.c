@@ -132,7 +132,7 @@ int main(void)
 	static const char * const ro[] = {
 		"full_scans", "version", "pages_shared", "pages_sharing",
 		"pages_unshared", "pages_volatile", "zero_pages_sharing",
-		"metadata_bytes", "general_profit", "pages_scanned",
+		"metadata_bytes", "general_profit", "pages_scanned", "pages_merged",
 		"thp_scanned", "thp_splits", "thp_split_candidates",
 		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
 		"memory_state", "memory_state_entries", "cpu_mhz",

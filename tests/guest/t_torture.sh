@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# pshare torture: t_torture workers under everything at once.
+#
+#   t_torture.sh [SECONDS [WORKERS [MIB]]]     (default 60 4 16)
+#
+# While the workers verify their memory and churn it (t_torture.c), this
+# script runs the scanner at its maximum rate, keeps the workers in a
+# memory cgroup whose limit pushes them into zram swap, compacts memory in
+# a loop, toggles run between 0, 1 and 2, and unloads and reloads the
+# module. Pass: every worker exits 0 (no page ever held the wrong
+# content); afterwards pshare's metadata goes back to 0, the module
+# unloads, kmemleak (when the kernel has it) finds nothing of pshare's, and
+# MemAvailable returns to within 16 MiB of where it started. The kernel
+# log is checked by the harness.
+T=${1:-60} W=${2:-4} M=${3:-16}
+S=/sys/kernel/mm/pshare
+CG=/sys/fs/cgroup/pshare-torture
+fail=0
+
+knobs() {
+	echo 0 > $S/scan_time_secs
+	echo 4194304 > $S/rate_max_pages
+	echo 65536 > $S/scan_mb_per_ghz
+	echo 100 > $S/max_cpu_percent
+	echo 10 > $S/sleep_millisecs
+	echo 1 > $S/run
+}
+avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+
+[ -d $S ] || insmod "$PSHARE_KO" || exit 1
+sync; echo 3 > /proc/sys/vm/drop_caches
+avail0=$(avail)
+knobs
+merged0=$(cat $S/pages_merged)
+
+# Workers in a memory cgroup at 3/4 of what they use: they swap.
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+mkdir -p $CG
+echo $(( W * M * 3 / 4 + 8 ))M > $CG/memory.max
+pids=
+i=0
+while [ $i -lt $W ]; do
+	sh -c "echo \$\$ > $CG/cgroup.procs; exec t_torture -t $T -m $M -s $((i * 7919 + 1))" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+
+end=$(( $(date +%s) + T ))
+( while [ $(date +%s) -lt $end ]; do
+	echo 1 > /proc/sys/vm/compact_memory; sleep 1
+  done ) &
+bg="$!"
+reloads=0 refused=0 toggles=0
+while [ $(date +%s) -lt $((end - 5)) ]; do
+	sleep 3
+	toggles=$((toggles + 1))
+	echo $((toggles % 3)) > $S/run
+	sleep 1
+	echo 1 > $S/run
+	if [ $((toggles % 5)) -eq 0 ]; then
+		# Unload and load again under the running workers.
+		echo 2 > $S/run
+		n=0
+		until rmmod pshare 2>/dev/null; do
+			n=$((n + 1))
+			[ $n -ge 20 ] && break
+			sleep 0.2
+		done
+		if [ -d $S ]; then
+			refused=$((refused + 1))
+		else
+			insmod "$PSHARE_KO" || { echo "  torture: insmod failed"; fail=1; }
+			reloads=$((reloads + 1))
+		fi
+		knobs
+	fi
+done
+merged=$(( $(cat $S/pages_merged) - merged0 ))
+for p in $pids; do
+	wait $p || { echo "  torture: worker $p failed"; fail=1; }
+done
+wait $bg
+echo "  torture: $W workers x $M MiB for ${T}s: $reloads reloads ($refused refused: pages still merged), $toggles run toggles, $merged merges since the last load"
+rmdir $CG 2>/dev/null
+
+# Everything goes back.
+i=0
+while [ $i -lt 100 ] && [ "$(cat $S/metadata_bytes)" != 0 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(cat $S/metadata_bytes)" = 0 ] ||
+	{ echo "  torture: metadata_bytes $(cat $S/metadata_bytes) after exit"; fail=1; }
+# Leaks show with pshare's symbols in their backtraces while it is loaded.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak; sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	if grep -q pshare /sys/kernel/debug/kmemleak; then
+		echo "  torture: kmemleak reports pshare objects:"
+		head -40 /sys/kernel/debug/kmemleak
+		fail=1
+	fi
+fi
+echo 2 > $S/run
+rmmod pshare || { echo "  torture: rmmod failed"; fail=1; }
+sync; echo 3 > /proc/sys/vm/drop_caches
+avail1=$(avail)
+echo "  torture: MemAvailable $avail0 kB before, $avail1 kB after unload"
+[ $((avail0 - avail1)) -le 16384 ] ||
+	{ echo "  torture: $(( (avail0 - avail1) / 1024 )) MiB did not come back"; fail=1; }
+insmod "$PSHARE_KO"
+exit $fail
