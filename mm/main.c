@@ -58,9 +58,13 @@ static int __init pshare_init(void)
 	if (ret)
 		return ret;
 
-	ret = pshare_memstate_init();
+	ret = pshare_hooks_init();
 	if (ret)
 		goto destroy_caches;
+
+	ret = pshare_memstate_init();
+	if (ret)
+		goto remove_hooks;
 
 	ret = pshare_scan_start();
 	if (ret)
@@ -83,6 +87,8 @@ stop_scan:
 	pshare_scan_stop();
 unregister_shrinker:
 	pshare_memstate_exit();
+remove_hooks:
+	pshare_hooks_exit();
 destroy_caches:
 	pshare_merge_exit();
 	return ret;
@@ -95,6 +101,7 @@ static void __exit pshare_exit(void)
 	pshare_scan_stop();
 	pshare_memstate_exit();
 	pshare_register_exit();
+	pshare_hooks_exit();
 	pshare_index_exit();
 	pshare_merge_exit();
 	pr_info("unloaded\n");

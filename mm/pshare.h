@@ -383,6 +383,12 @@ const char *pshare_mem_state_name(enum pshare_mem_state state);
 int pshare_memstate_init(void);
 void pshare_memstate_exit(void);
 
+/* hooks.c */
+void pshare_hook_mm_add(struct mm_struct *mm);
+void pshare_hook_mm_del(struct mm_struct *mm);
+int pshare_hooks_init(void);
+void pshare_hooks_exit(void);
+
 /* thp.c */
 bool pshare_thp_protected(struct page *page);
 void pshare_thp_note(struct pshare_range *r, unsigned long idx,

@@ -333,6 +333,7 @@ static void pshare_mm_free(struct pshare_mm *pmm)
 		pshare_meta_freed(u, sizeof(*u));
 		kfree(u);
 	}
+	pshare_hook_mm_del(pmm->mm);
 	mmdrop(pmm->mm);
 	pshare_meta_freed(pmm, sizeof(*pmm));
 	kfree(pmm);
@@ -501,6 +502,8 @@ static struct pshare_mm *pshare_mm_get(struct mm_struct *mm)
 	}
 	mmgrab(mm);
 	pmm->mm = mm;
+	/* Before any page here merges: see hooks.c. */
+	pshare_hook_mm_add(mm);
 	pmm->tgid = current->tgid;
 	get_task_comm(pmm->comm, current);
 	pshare_meta_alloced(pmm, sizeof(*pmm));
