@@ -141,7 +141,7 @@ void pshare_hooks_exit(void)
 {
 	unregister_kprobe(&pshare_ksm_madvise_kp);
 	while (atomic_read(&pshare_hook_inflight))
-		msleep(1);
+		usleep_range(1000, 2000);
 	/* A caller preempted on its way out of pshare_ksm_madvise(). */
 	synchronize_rcu_tasks();
 }
