@@ -87,6 +87,23 @@ static const int ptr_errs[] = { EFAULT, 0 };
 static const int cmd_errs[] = { ENOTTY, 0 };
 static const int fd_errs[] = { EBADF, 0 };
 static const int sysfs_errs[] = { EINVAL, EINTR, 0 };
+static const int ro_errs[] = { EACCES, 0 };
+static const int read_errs[] = { 0 };
+
+/* Every file in /sys/kernel/mm/pshare, read-only ones included. */
+static const char * const files[] = {
+	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
+	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
+	"mem_thresholds", "memory_state", "memory_state_entries", "cpu_mhz",
+	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
+	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
+	"zero_pages_sharing", "metadata_bytes", "pages_scanned",
+	"pages_merged", "thp_scanned", "thp_splits", "thp_split_candidates",
+	"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
+	"general_profit", "version",
+};
+#define NR_FILES	(sizeof(files) / sizeof(files[0]))
+#define NR_RW		9	/* the first NR_RW files are writable */
 
 static const char * const tunables[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
@@ -178,6 +195,18 @@ static void *fuzz(void *arg)
 		} else if (k < 92) {
 			madvise(slot[rnd(&s) % SLOTS], SLOT_PAGES * PAGE_SZ,
 				rnd(&s) % 2 ? MADV_MERGEABLE : MADV_DONTNEED);
+		} else if (k < 95) {
+			/* Read any file; write to a read-only one. */
+			char buf[256];
+			unsigned int f = rnd(&s) % NR_FILES;
+
+			snprintf(path, sizeof(path), "/sys/kernel/mm/pshare/%s",
+				 files[f]);
+			expect(t_read_file(path, buf, sizeof(buf)) > 0 ? 0 : -1,
+			       read_errs, path);
+			if (f >= NR_RW)
+				expect(t_write_file(path, "1") ? -1 : 0, ro_errs,
+				       path);
 		} else {
 			static const char * const junk[] = {
 				"abc", "-1", "99999999999999999999", "0x10",

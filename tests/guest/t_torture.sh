@@ -48,7 +48,8 @@ echo $(( W * M * 3 / 4 + 8 ))M > $CG/memory.max
 pids=
 i=0
 while [ $i -lt $W ]; do
-	sh -c "echo \$\$ > $CG/cgroup.procs; exec t_torture -t $T -m $M -s $((i * 7919 + 1))" &
+	sh -c "echo \$\$ > $CG/cgroup.procs; exec t_torture -t $T -m $M -s $((i * 7919 + 1))" \
+		> /tmp/torture.$i &
 	pids="$pids $!"
 	i=$((i + 1))
 done
@@ -58,7 +59,7 @@ end=$(( $(date +%s) + T ))
 	echo 1 > /proc/sys/vm/compact_memory; sleep 1
   done ) &
 bg="$!"
-reloads=0 refused=0 toggles=0
+reloads=0 refused=0 toggles=0 merged_total=0
 while [ $(date +%s) -lt $((end - 5)) ]; do
 	sleep 3
 	toggles=$((toggles + 1))
@@ -67,6 +68,8 @@ while [ $(date +%s) -lt $((end - 5)) ]; do
 	echo 1 > $S/run
 	if [ $((toggles % 5)) -eq 0 ]; then
 		# Unload and load again under the running workers.
+		merged_total=$((merged_total + $(cat $S/pages_merged) - merged0))
+		merged0=0
 		echo 2 > $S/run
 		n=0
 		until rmmod pshare 2>/dev/null; do
@@ -83,12 +86,18 @@ while [ $(date +%s) -lt $((end - 5)) ]; do
 		knobs
 	fi
 done
-merged=$(( $(cat $S/pages_merged) - merged0 ))
 for p in $pids; do
 	wait $p || { echo "  torture: worker $p failed"; fail=1; }
 done
 wait $bg
-echo "  torture: $W workers x $M MiB for ${T}s: $reloads reloads ($refused refused: pages still merged), $toggles run toggles, $merged merges since the last load"
+merged_total=$((merged_total + $(cat $S/pages_merged) - merged0))
+cat /tmp/torture.*
+awk -v w=$W -v m=$M -v t=$T -v merges=$merged_total -v rl=$reloads \
+	-v rf=$refused -v tg=$toggles '
+	{ v += $2; bad += $4; wr += $6; cow += $8; ops += $11 }
+	END { printf "  torture: %d workers x %d MiB for %ds: %d page verifications, %d mismatches, %d writes, %d merges, %d CoW breaks, %d operations; %d module reloads (%d refused), %d run toggles\n", w, m, t, v, bad, wr, merges, cow, ops, rl, rf, tg }' \
+	/tmp/torture.*
+rm -f /tmp/torture.*
 rmdir $CG 2>/dev/null
 
 # Everything goes back.
