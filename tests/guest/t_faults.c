@@ -27,9 +27,18 @@ static uint64_t seed_of(int i)
 	}
 }
 
+/*
+ * Write a control file. The write itself allocates, and may fail while
+ * this process is a fault target: retry.
+ */
 static int set(const char *path, const char *val)
 {
-	return t_write_file(path, val);
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (t_write_file(path, val) == 0)
+			return 0;
+	return -1;
 }
 
 /* Make @pid's allocations fail (or not) under the filters below. */
@@ -49,7 +58,7 @@ static void faults(int on)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), DBG "%s/probability", attr[i]);
-		set(path, on ? "20" : "0");
+		CHECK(set(path, on ? "20" : "0") == 0, "%s", path);
 		snprintf(path, sizeof(path), DBG "%s/interval", attr[i]);
 		set(path, "1");
 		snprintf(path, sizeof(path), DBG "%s/times", attr[i]);
@@ -106,7 +115,7 @@ int main(void)
 			else if (errno != EEXIST)
 				other++;
 		}
-		make_it_fail(getpid(), 0);
+		CHECK(make_it_fail(getpid(), 0) == 0, "make-it-fail off");
 		usleep(300000);
 		make_it_fail(getpid(), 1);
 		r = rand() % NR;
@@ -114,10 +123,10 @@ int main(void)
 		if (t_unregister(mem + r * (N / NR) * PAGE_SZ, N / NR * PAGE_SZ) &&
 		    errno != ENOENT && errno != ENOMEM)
 			other++;
-		make_it_fail(getpid(), 0);
+		CHECK(make_it_fail(getpid(), 0) == 0, "make-it-fail off");
 	}
-	make_it_fail(pid, 0);
 	faults(0);
+	CHECK(make_it_fail(pid, 0) == 0, "make-it-fail off for pshared");
 	printf("  under faults: %ld registrations, %ld ENOMEM, %ld other errors, merges so far %ld\n",
 	       ok, enomem, other, t_sysfs("pages_merged"));
 	CHECK(other == 0, "%ld calls failed with another errno", other);
@@ -130,10 +139,30 @@ int main(void)
 	for (r = 0; r < NR; r++)
 		t_register(mem + r * (N / NR) * PAGE_SZ, N / NR * PAGE_SZ, 0);
 	CHECK(t_wait_scans(3, 300) == 0, "scanner wedged");
-	/* 32 contents x 64 copies in 1024 pages; 512 zero pages. */
-	t_expect_stat("pages_shared", 32);
-	t_expect_stat("pages_sharing", N / 2 - 32);
-	t_expect_stat("zero_pages_sharing", N / 4);
+	/*
+	 * Every duplicate ends up merged and every zero page on the zero
+	 * page. (The counters need not match a clean run: a content may
+	 * have two merged pages where a merge into the first one failed,
+	 * and a page unregistered with its zero-page mapping is not counted
+	 * as pshare's when registered again.)
+	 */
+	for (r = 0; r < 4; r++) {
+		int ksm = 0, zero = 0;
+
+		for (i = 0; i < N; i++) {
+			if (i % 4 >= 2)
+				ksm += t_is_ksm(mem + i * PAGE_SZ);
+			else if (i % 4 == 0)
+				zero += t_is_zero_page(mem + i * PAGE_SZ);
+		}
+		printf("  after faults: %d of %d duplicates merged, %d of %d zero pages on the zero page\n",
+		       ksm, N / 2, zero, N / 4);
+		if ((ksm == N / 2 && zero == N / 4) || r == 3) {
+			CHECK(ksm == N / 2 && zero == N / 4, "not converged");
+			break;
+		}
+		t_wait_scans(1, 300);
+	}
 	for (i = 0, bad = 0; i < N; i++)
 		bad += !t_check(mem + i * PAGE_SZ, seed_of(i));
 	CHECK(bad == 0, "%d pages wrong after faults", bad);
