@@ -169,7 +169,7 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 	pshare_rates_at = now;
 	pshare_rates_state = state;
 
-	/* MB/s per GHz x MHz = pages/s x 1000 / 256: already in 1/1000. */
+	/* MB/s/GHz x (MHz / 1000) x 256 pages/MB, x 1000: the 1000s cancel. */
 	cap = (u64)READ_ONCE(pshare_tun.scan_mb_per_ghz) * pshare_cpu_mhz() *
 	      (SZ_1M / PAGE_SIZE) * boost;
 	list_for_each_entry(pmm, &pshare_mms, link) {
