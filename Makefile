@@ -9,7 +9,7 @@
 #   make demo        boot QEMU with pshare and a few "VM" processes
 #   make torture     the long run: on the debug kernel, the torture test
 #                    (TORTURE_SECS=600) and 100000 fuzzer calls; on the
-#                    stock kernel, a million fuzzer calls (FUZZ_CALLS=250000
+#                    stock kernel, a million fuzzer calls (FUZZ_CALLS=310000
 #                    per thread, 4 threads). About 25 minutes.
 #
 # KDIR= builds against another kernel tree. PSHARE_CACHE= moves the cache
@@ -20,7 +20,7 @@ KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V |
 BUILD := $(CURDIR)/.build
 
 TORTURE_SECS ?= 600
-FUZZ_CALLS ?= 250000
+FUZZ_CALLS ?= 310000
 FUZZ_DEBUG_CALLS ?= 25000
 
 .PHONY: all module deps testkernel check check-host demo torture clean checkpatch
