@@ -251,7 +251,7 @@ int pshare_index_resize(unsigned long pages)
 	if (slots && slots < pshare_hint_slots && slots * 4 > pshare_hint_slots)
 		return 0;
 	if (slots) {
-		table = kvcalloc(slots, sizeof(u64), GFP_KERNEL);
+		table = kvcalloc(slots, sizeof(u64), GFP_KERNEL | __GFP_NOWARN);
 		if (!table)
 			return -ENOMEM;
 	}

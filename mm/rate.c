@@ -186,7 +186,7 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 		return;
 	}
 
-	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL);
+	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL | __GFP_NOWARN);
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
 			if (v) {

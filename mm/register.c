@@ -110,7 +110,7 @@ static int pshare_range_id_alloc(struct pshare_range *r)
 	if (pshare_range_slots >= PSHARE_RANGE_ID_MAX)
 		return -ENOSPC;
 	slots = max(64U, pshare_range_slots * 2);
-	table = kvcalloc(slots, sizeof(*table), GFP_KERNEL);
+	table = kvcalloc(slots, sizeof(*table), GFP_KERNEL | __GFP_NOWARN);
 	if (!table)
 		return -ENOMEM;
 	if (pshare_ranges) {
@@ -580,8 +580,8 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	r->npages = npages;
 	r->domain = pshare_domain_of(mm, domain);
 	r->weight = weight ? weight : PSHARE_WEIGHT_DEFAULT;
-	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL);
-	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL);
+	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL | __GFP_NOWARN);
+	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL | __GFP_NOWARN);
 	if (r->meta)
 		pshare_meta_alloced(r->meta, npages * sizeof(u32));
 	if (r->chunks)
