@@ -33,36 +33,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds used so far by the kernel thread named @comm, or -1. */
-static double thread_cpu(const char *comm)
-{
-	char buf[1024], *p;
-	unsigned long ut, st;
-
-	if (t_thread_file(comm, "stat", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
-		return -1;
-	return (ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static long ksm_stat(const char *name)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
 	return t_read_long(path);
-}
-
-static void ksm_set(const char *name, long v)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
-	snprintf(buf, sizeof(buf), "%ld", v);
-	t_write_file(path, buf);
 }
 
 static char *workload(void)
@@ -102,7 +78,7 @@ static double converge(long (*saved)(void), const char *comm, double cpu0,
 		if (s != last) {
 			last = s;
 			last_change = now();
-			*cpu = thread_cpu(comm) - cpu0;
+			*cpu = t_thread_cpu(comm) - cpu0;
 		} else if (now() - last_change >= quiet_s && s > 0) {
 			break;
 		}
@@ -147,12 +123,12 @@ int main(int argc, char **argv)
 
 	/* 1. the kernel's KSM */
 	mem = workload();
-	ksm_set("pages_to_scan", to_scan);
-	ksm_set("sleep_millisecs", sleep_ms);
+	t_ksm_set("pages_to_scan", to_scan);
+	t_ksm_set("sleep_millisecs", sleep_ms);
 	CHECK(madvise(mem, pages * PAGE_SZ, MADV_MERGEABLE) == 0, "madvise");
-	c0 = thread_cpu("ksmd");
+	c0 = t_thread_cpu("ksmd");
 	t0 = now();
-	ksm_set("run", 1);
+	t_ksm_set("run", 1);
 	t_ksm = converge(ksm_saved, "ksmd", c0, &cpu_ksm, t0, 5, timeout);
 	printf("RESULT ksm    shared=%ld sharing=%ld unshared=%ld last_merge_s=%.2f cpu_to_last_merge_s=%.2f\n",
 	       ksm_stat("pages_shared"), ksm_stat("pages_sharing"),
@@ -160,7 +136,7 @@ int main(int argc, char **argv)
 	saved_ksm = ksm_saved();
 	bad = verify(mem);
 	CHECK(bad == 0, "%ld pages wrong under KSM", bad);
-	ksm_set("run", 2);
+	t_ksm_set("run", 2);
 	munmap(mem, pages * PAGE_SZ);
 
 	/* 2. pshare, same settings */
@@ -169,7 +145,7 @@ int main(int argc, char **argv)
 	t_fast_scan();
 	if (sleep_ms)
 		t_sysfs_set("rate_max_pages", to_scan * 1000 / sleep_ms);
-	c0 = thread_cpu("pshared");
+	c0 = t_thread_cpu("pshared");
 	t0 = now();
 	CHECK(t_register(mem, pages * PAGE_SZ, 0) == 0, "register");
 	t_ps = converge(pshare_saved, "pshared", c0, &cpu_ps, t0, 5, timeout);

@@ -48,41 +48,6 @@ static uint64_t vm_seed(long i)
 	return i % 2 ? 1000000 + i : 7 + i % 16;
 }
 
-static long vmstat(const char *field)
-{
-	char buf[16384], *p;
-	size_t n = strlen(field);
-
-	if (t_read_file("/proc/vmstat", buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, field, n) && p[n] == ' ')
-			return atol(p + n + 1);
-	}
-	return -1;
-}
-
-static void ksm_set(const char *name, long v)
-{
-	char path[128], val[32];
-
-	snprintf(path, sizeof(path), KSM "%s", name);
-	snprintf(val, sizeof(val), "%ld", v);
-	t_write_file(path, val);
-}
-
-static long anon_huge_kb(void)
-{
-	char buf[4096], *p;
-
-	if (t_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "AnonHugePages:");
-	return p ? atol(p + 14) : -1;
-}
-
 /*
  * The VM: fill, register, send its AnonHugePages (kB) on @ready, wait for
  * a byte on @go, then verify every page and exit with the number of bad
@@ -107,7 +72,7 @@ static pid_t vm_start(enum mode mode, int ready, int go)
 			_exit(100);
 		if (mode == KSMD && madvise(mem, len, MADV_MERGEABLE))
 			_exit(101);
-		i = anon_huge_kb();
+		i = t_anon_huge_kb();
 		if (write(ready, &i, sizeof(i)) != sizeof(i) ||
 		    read(go, &c, 1) != 1)
 			_exit(102);
@@ -161,9 +126,9 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 
 	memset(res, 0, sizeof(*res));
 	if (mode == KSMD) {
-		ksm_set("pages_to_scan", 1000);
-		ksm_set("sleep_millisecs", 20);
-		ksm_set("run", 1);
+		t_ksm_set("pages_to_scan", 1000);
+		t_ksm_set("sleep_millisecs", 20);
+		t_ksm_set("run", 1);
 	}
 	if (pipe(ready) || pipe(go))
 		return;
@@ -177,7 +142,7 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 	      mode_name[mode], thp_kb);
 	settle(mode);
 
-	sw0 = vmstat("pswpout");
+	sw0 = t_vmstat("pswpout");
 	res->reach_mb = -1;
 	t0 = t_now();
 	hog = mmap(NULL, hog_mb << 20, PROT_READ | PROT_WRITE,
@@ -186,7 +151,7 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 	for (mb = 0; hog != MAP_FAILED && mb < hog_mb; mb += STEP_MB) {
 		for (i = 0; i < STEP_MB * 256; i++)
 			t_fill(hog + (mb << 20) + i * PAGE_SZ, 5000000 + mb * 256 + i);
-		if (res->reach_mb < 0 && vmstat("pswpout") > sw0)
+		if (res->reach_mb < 0 && t_vmstat("pswpout") > sw0)
 			res->reach_mb = mb;
 		if (mb % 16 == 0) {
 			char state[16] = "";
@@ -197,13 +162,13 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 			printf("  %-6s hog %4ld MiB: MemAvailable %6ld kB, state %-4s, thp_splits %+ld, pswpout %+ld\n",
 			       mode_name[mode], mb, t_meminfo("MemAvailable"),
 			       state, t_sysfs("thp_splits") - splits0,
-			       vmstat("pswpout") - sw0);
+			       t_vmstat("pswpout") - sw0);
 		}
 		usleep(STEP_US);
 	}
 	res->secs = t_now() - t0;
 	res->hog_mb = mb;
-	res->pswpout = vmstat("pswpout") - sw0;
+	res->pswpout = t_vmstat("pswpout") - sw0;
 	res->splits = t_sysfs("thp_splits") - splits0;
 	res->shrinks = t_sysfs("shrinker_calls") - shrinks0;
 	res->saved = saved(mode);
@@ -224,7 +189,7 @@ static void run(enum mode mode, long hog_mb, struct result *res)
 	      mode_name[mode], res->bad, WEXITSTATUS(st));
 	close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
 	if (mode == KSMD)
-		ksm_set("run", 2);
+		t_ksm_set("run", 2);
 	sleep(1);
 }
 

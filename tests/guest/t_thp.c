@@ -38,16 +38,6 @@ static uint64_t seed_b(int j)
 	return 22 + j % 2;
 }
 
-static long anon_huge_kb(void)
-{
-	char buf[4096], *p;
-
-	if (t_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "AnonHugePages:");
-	return p ? atol(p + 14) : -1;
-}
-
 static char *huge_region(char **raw)
 {
 	char *mem;
@@ -100,7 +90,7 @@ int main(void)
 	b = t_map(NB);
 	for (i = 0; i < NB; i++)
 		t_fill(b + i * PAGE_SZ, seed_b(i));
-	before = anon_huge_kb();
+	before = t_anon_huge_kb();
 	printf("  AnonHugePages before: %ld kB\n", before);
 	if (before < N * 4) {
 		printf("  no THP in this guest\n");
@@ -117,7 +107,7 @@ int main(void)
 	t_expect_stat("thp_split_candidates", THPS);
 	t_expect_stat("thp_dup_subpages", THPS * 384);
 	t_expect_stat("thp_splits", splits0);
-	after = anon_huge_kb();
+	after = t_anon_huge_kb();
 	printf("  pressure, memory high: AnonHugePages %ld kB, thp_scanned %ld\n",
 	       after, t_sysfs("thp_scanned"));
 	CHECK(after == before, "AnonHugePages %ld kB, was %ld", after, before);
@@ -138,7 +128,7 @@ int main(void)
 		t_expect_stat("thp_split_candidates", 0);
 		t_expect_stat("thp_dup_subpages", 0);
 		t_expect_stat("zero_pages_sharing", N / 4);
-		after = anon_huge_kb();
+		after = t_anon_huge_kb();
 		printf("  pressure, memory short: AnonHugePages %ld kB\n", after);
 		CHECK(after == before - N * 4, "AnonHugePages %ld kB", after);
 		bad = verify(mem, b);
@@ -154,11 +144,11 @@ int main(void)
 	CHECK(t_write_file(DIR "thp_split", "always") == 0, "thp_split always");
 	splits0 = t_sysfs("thp_splits");
 	mem = huge_region(&raw);
-	before = anon_huge_kb();
+	before = t_anon_huge_kb();
 	CHECK(t_register(mem, N * PAGE_SZ, 0) == 0, "register again");
 	CHECK(t_wait_scans(3, 300) == 0, "scans");
 	t_expect_stat("zero_pages_sharing", N / 4);
-	after = anon_huge_kb();
+	after = t_anon_huge_kb();
 	printf("  always: AnonHugePages %ld -> %ld kB, thp_splits +%ld\n",
 	       before, after, t_sysfs("thp_splits") - splits0);
 	CHECK(after < before, "no THP was split");

@@ -322,21 +322,54 @@ double t_thread_cpu(const char *comm)
 	return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 }
 
-/* A field of /proc/meminfo in kB, or -1. */
-long t_meminfo(const char *field)
+/* The number after "@field@sep" at the start of a line of @path, or -1. */
+static long t_proc_field(const char *path, const char *field, char sep)
 {
-	char buf[8192], *p;
+	char buf[16384], *p;
 	size_t n = strlen(field);
 
-	if (t_read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+	if (t_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	for (p = buf; p; p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
-		if (!strncmp(p, field, n) && p[n] == ':')
+		if (!strncmp(p, field, n) && p[n] == sep)
 			return atol(p + n + 1);
 	}
 	return -1;
+}
+
+/* A field of /proc/meminfo in kB, or -1. */
+long t_meminfo(const char *field)
+{
+	return t_proc_field("/proc/meminfo", field, ':');
+}
+
+/* A counter of /proc/vmstat, or -1. */
+long t_vmstat(const char *field)
+{
+	return t_proc_field("/proc/vmstat", field, ' ');
+}
+
+/* AnonHugePages of this process, in kB, or -1. */
+long t_anon_huge_kb(void)
+{
+	char buf[4096], *p;
+
+	if (t_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "AnonHugePages:");
+	return p ? atol(p + 14) : -1;
+}
+
+/* Set a tunable of the kernel's KSM, /sys/kernel/mm/ksm/@name. */
+void t_ksm_set(const char *name, long v)
+{
+	char path[128], val[32];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	snprintf(val, sizeof(val), "%ld", v);
+	t_write_file(path, val);
 }
 
 /* Seconds on the monotonic clock. */

@@ -65,4 +65,7 @@ uint64_t t_pagemap(void *addr);
 uint64_t t_pfn(void *addr);
 double t_thread_cpu(const char *comm);
 long t_meminfo(const char *field);
+long t_vmstat(const char *field);
+long t_anon_huge_kb(void);
+void t_ksm_set(const char *name, long v);
 double t_now(void);
