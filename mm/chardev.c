@@ -34,7 +34,7 @@ static long pshare_ioctl_version(void __user *arg)
 {
 	struct pshare_version v = {
 		.abi = PSHARE_ABI_VERSION,
-		.features = PSHARE_FEATURE_RATE,
+		.features = PSHARE_FEATURE_RATE | PSHARE_FEATURE_DOMAINS,
 	};
 
 	strscpy(v.module_version, PSHARE_VERSION, sizeof(v.module_version));
@@ -70,13 +70,63 @@ static long pshare_ioctl_query(void __user *arg)
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long pshare_ioctl_target(unsigned int cmd, void __user *arg)
+{
+	struct pshare_target t;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	switch (cmd) {
+	case PSHARE_IOC_REGISTER_TARGET:
+		return pshare_target_register(&t);
+	case PSHARE_IOC_UNREGISTER_TARGET:
+		return pshare_target_unregister(&t);
+	default:
+		return pshare_target_set(&t);
+	}
+}
+
+/* Most entries one PSHARE_IOC_LIST answers: as many as registrations. */
+#define PSHARE_LIST_MAX		65536
+
+static long pshare_ioctl_list(void __user *arg)
+{
+	struct pshare_proc_info *info = NULL;
+	struct pshare_list l;
+	u32 n = 0, total;
+	long ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&l, arg, sizeof(l)))
+		return -EFAULT;
+	if (l.reserved || (l.count && !l.procs))
+		return -EINVAL;
+	l.count = min_t(u32, l.count, PSHARE_LIST_MAX);
+	if (l.count) {
+		info = kvcalloc(l.count, sizeof(*info),
+				GFP_KERNEL | __GFP_NOWARN);
+		if (!info)
+			return -ENOMEM;
+	}
+	n = pshare_list(info, l.count, &total);
+	if (n && copy_to_user(u64_to_user_ptr(l.procs), info,
+			      n * sizeof(*info)))
+		ret = -EFAULT;
+	l.count = total;
+	if (!ret && copy_to_user(arg, &l, sizeof(l)))
+		ret = -EFAULT;
+	kvfree(info);
+	return ret;
+}
+
 static long pshare_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
 	/* A kernel thread, or a process past exit_mm(), has no memory. */
-	if (!current->mm && cmd != PSHARE_IOC_VERSION)
+	if (!current->mm && cmd != PSHARE_IOC_VERSION && cmd != PSHARE_IOC_LIST)
 		return -EINVAL;
 
 	switch (cmd) {
@@ -88,6 +138,12 @@ static long pshare_ioctl(struct file *file, unsigned int cmd,
 		return pshare_ioctl_unregister(uarg);
 	case PSHARE_IOC_QUERY:
 		return pshare_ioctl_query(uarg);
+	case PSHARE_IOC_REGISTER_TARGET:
+	case PSHARE_IOC_UNREGISTER_TARGET:
+	case PSHARE_IOC_SET_TARGET:
+		return pshare_ioctl_target(cmd, uarg);
+	case PSHARE_IOC_LIST:
+		return pshare_ioctl_list(uarg);
 	default:
 		return -ENOTTY;
 	}

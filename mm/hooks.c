@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* pshare: kernel hooks: unmerge pshare's pages before mremap moves them. */
+/* pshare: kernel hooks: ksm_madvise(), for madvise registration and mremap. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
@@ -32,6 +32,10 @@
  * pages in the range of an address space with registrations, as the
  * kernel does for its own, and then calls the real ksm_madvise(); that
  * call comes from this module, so the handler lets it through.
+ *
+ * The same hook carries madvise(MADV_MERGEABLE) to pshare when the
+ * madvise parameter is on (madvise.c), and, when it is off, breaks
+ * pshare's merged pages in a range that the kernel's KSM takes over.
  *
  * Address spaces with registrations are marked in a small counting filter,
  * so that the hook costs an atomic read for every other mremap(); the
@@ -81,19 +85,48 @@ static void pshare_unmerge_moving(struct vm_area_struct *vma,
 
 /*
  * Runs in place of ksm_madvise(), with its arguments; mmap_lock is held
- * for write (madvise, mremap).
+ * for write (madvise, mremap). The madvise registration of madvise.c
+ * starts here; see its DOC. A VM_MERGEABLE VMA is the kernel's, and
+ * always goes to the real ksm_madvise(), which breaks its KSM pages itself.
  */
 static int pshare_ksm_madvise(struct vm_area_struct *vma, unsigned long start,
 			      unsigned long end, int advice,
 			      unsigned long *vm_flags)
 {
+	bool mine = !(*vm_flags & VM_MERGEABLE) && pshare_ops_vma_ok(vma);
+	bool known = atomic_read(pshare_mm_bucket(vma->vm_mm));
 	int ret;
 
-	/* A VM_MERGEABLE VMA is the kernel's: it breaks KSM pages itself. */
-	if (advice == MADV_UNMERGEABLE && !(*vm_flags & VM_MERGEABLE) &&
-	    vma->anon_vma && atomic_read(pshare_mm_bucket(vma->vm_mm)))
+	/*
+	 * A fork child inherits the mappings of merged pages, not the
+	 * registration: its VMA links to its parent's anon_vma, which is how
+	 * rmap finds those mappings. Such a VMA may hold pshare's pages as
+	 * long as any exist.
+	 */
+	if (!known && vma->anon_vma && !list_is_singular(&vma->anon_vma_chain))
+		known = atomic_long_read(&pshare_stats.stable_nodes) > 0;
+
+	if (advice != MADV_MERGEABLE && advice != MADV_UNMERGEABLE)
+		goto kernel;
+	if (advice == MADV_MERGEABLE && mine && pshare_madvise_enabled()) {
+		ret = pshare_madvise_queue(vma->vm_mm, start, end, advice);
+		goto out;
+	}
+	/*
+	 * Leaving pshare: for mremap() the pages move, for the kernel's KSM
+	 * they change hands. Either way, no merged page of pshare's may stay.
+	 */
+	if (!(*vm_flags & VM_MERGEABLE) && known && vma->anon_vma)
 		pshare_unmerge_moving(vma, start, end);
+	if (advice == MADV_UNMERGEABLE && mine && known &&
+	    pshare_madvise_enabled()) {
+		ret = pshare_madvise_queue(vma->vm_mm, start, end, advice);
+		if (ret)
+			goto out;
+	}
+kernel:
 	ret = ksm_madvise(vma, start, end, advice, vm_flags);
+out:
 	atomic_dec(&pshare_hook_inflight);
 	return ret;
 }

@@ -100,6 +100,7 @@ static void __exit pshare_exit(void)
 	pshare_sysfs_exit();
 	pshare_scan_stop();
 	pshare_memstate_exit();
+	pshare_madvise_exit();
 	pshare_register_exit();
 	pshare_hooks_exit();
 	pshare_index_exit();

@@ -232,7 +232,8 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
-	if (vma)
+	/* A MADV_UNMERGEABLE on its way: see madvise.c. */
+	if (vma && !pshare_madvise_blocked(mm, addr))
 		err = pshare_ops_merge_one(vma, addr, page, kpage);
 	if (!err && item) {
 		item->range = r;
@@ -449,6 +450,13 @@ static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
 	return ret == PSHARE_PAIR_MERGED;
 }
 
+/* Is @page a zero page that goes to the kernel's zero page? */
+static bool pshare_zero_candidate(struct page *page, u64 hash)
+{
+	return READ_ONCE(pshare_tun.zero_across_domains) &&
+	       hash == pshare_zero_hash && pshare_ops_is_zero(page);
+}
+
 /* Hint @page: it waits for a twin. */
 static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
 {
@@ -463,7 +471,8 @@ static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
  * @page: the page, referenced, not a KSM page of a live item here
  * @hash: its xxh64
  *
- * In order: zero pages go to the kernel's zero page (across domains); then
+ * In order: zero pages go to the kernel's zero page (across domains, if
+ * zero_across_domains); then
  * a merged page of the same domain and content; then a hinted twin; else
  * the page is hinted. Context: pshare_engine_lock held, no mmap_lock.
  */
@@ -472,7 +481,7 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 
-	if (hash == pshare_zero_hash && pshare_ops_is_zero(page) &&
+	if (pshare_zero_candidate(page, hash) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
 		atomic_long_inc(&pshare_stats.pages_merged);
 		pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
@@ -534,7 +543,7 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 	bool dup;
 
 	/* The zero page is every zero page's twin: no hint needed. */
-	if (hash == pshare_zero_hash && pshare_ops_is_zero(page)) {
+	if (pshare_zero_candidate(page, hash)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 		return true;
 	}
@@ -549,6 +558,47 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 	}
 	pshare_hint(r, idx, hash);
 	return dup;
+}
+
+/**
+ * pshare_merge_estimate() - would @page merge? Count, hint, merge nothing
+ * @r: its registration
+ * @idx: its page index
+ * @page: the page, referenced; may be a subpage of a huge page
+ * @hash: its xxh64
+ *
+ * For the estimate mode. Of k pages with one content in one domain, k - 1
+ * would be saved: a page counts if a merged page of its content exists, or
+ * if a hinted twin (byte-compared) comes before it in (registration id,
+ * page index) order, so that the first of them never counts. Every page
+ * is hinted, so the count settles from the second full scan on.
+ *
+ * Return: %PSHARE_PM_EST_ZERO, %PSHARE_PM_EST_DUP or 0.
+ * Context: pshare_engine_lock held, no mmap_lock.
+ */
+u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
+			  struct page *page, u64 hash)
+{
+	struct pshare_range *r2;
+	unsigned int pos = 0;
+	struct page *page2;
+	unsigned long idx2;
+	u32 est = 0;
+
+	if (pshare_zero_candidate(page, hash)) {
+		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+		return PSHARE_PM_EST_ZERO;
+	}
+	if (pshare_stable_exists(r, page, hash))
+		est = PSHARE_PM_EST_DUP;
+	while (!est && (page2 = pshare_find_twin(r, idx, page, hash, true,
+						 &pos, &r2, &idx2))) {
+		if (r2->id < r->id || (r2->id == r->id && idx2 < idx))
+			est = PSHARE_PM_EST_DUP;
+		put_page(page2);
+	}
+	pshare_hint(r, idx, hash);
+	return est;
 }
 
 /**

@@ -21,6 +21,14 @@ enum pshare_run_state {
 	PSHARE_RUN_STOP = 0,	/* scanner idle, merged pages stay merged */
 	PSHARE_RUN_MERGE = 1,	/* scanner scans and merges */
 	PSHARE_RUN_UNMERGE = 2,	/* scanner idle, every merged page unmerged */
+	PSHARE_RUN_ESTIMATE = 3, /* scanner scans and counts, merges nothing */
+};
+
+/* Values of the salting tunable, after ESX's Mem.ShareForceSalting. */
+enum pshare_salting {
+	PSHARE_SALT_NONE = 0,	/* one common domain for every registration */
+	PSHARE_SALT_IF_SET = 1,	/* a salt where one is set, else common */
+	PSHARE_SALT_PROCESS = 2, /* a salt where one is set, else per process */
 };
 
 /* Values of the thp_split tunable; see Documentation/admin-guide.rst. */
@@ -52,6 +60,9 @@ enum pshare_mem_state {
  * @mem_thresholds: the high, soft, hard and low thresholds, percent of
  *		    total memory, packed one per byte (high in bits 24-31) so
  *		    that the four change together
+ * @salting: an &enum pshare_salting
+ * @zero_across_domains: zero pages map to the kernel's zero page whatever
+ *			 their domain (1), or merge only within it (0)
  *
  * Writers hold pshare_lock; the scanner reads with READ_ONCE() and may see
  * a new value one period late.
@@ -66,6 +77,8 @@ struct pshare_tunables {
 	unsigned int max_cpu_percent;
 	unsigned int thp_split;
 	u32 mem_thresholds;
+	unsigned int salting;
+	unsigned int zero_across_domains;
 };
 
 /* Defaults and ranges of the tunables, shared by sysfs.c and the docs. */
@@ -94,6 +107,10 @@ struct pshare_tunables {
 /* Registration weights: 0 asks for the default. */
 #define PSHARE_WEIGHT_DEFAULT		100
 #define PSHARE_WEIGHT_MAX		10000
+#define PSHARE_SALTING_DEFAULT		PSHARE_SALT_PROCESS
+#define PSHARE_ZERO_ACROSS_DEFAULT	1
+/* How often pshared registers new VMAs of whole-process registrations. */
+#define PSHARE_WHOLE_REFRESH_NS		NSEC_PER_SEC
 
 /* Threshold @state (high is 0) of a packed mem_thresholds value. */
 static inline unsigned int pshare_mem_threshold(u32 packed,
@@ -121,6 +138,10 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @shrinker_calls: calls of pshare's shrinker by the kernel's reclaim
  * @pages_merged: merges done: mappings that joined a merged page or went
  *		  to the zero page (a running total)
+ * @estimate_pages: estimate mode: registered pages that would merge with a
+ *		    twin of their domain, as of each one's last scan
+ * @estimate_zero_pages: estimate mode: zero pages that would map to the
+ *			 zero page, as of each one's last scan
  *
  * Written under pshare_engine_lock (plain stores); read locklessly.
  * pages_sharing is @rmap_items - @pages_shared.
@@ -142,13 +163,17 @@ struct pshare_stats {
 	atomic_long_t cpu_throttled;
 	atomic_long_t shrinker_calls;
 	atomic_long_t pages_merged;
+	atomic_long_t estimate_pages;
+	atomic_long_t estimate_zero_pages;
 };
 
 /*
  * Per-page metadata of a registration: one u32 per page.
  * bits 0-1: the page's class; bit 2: @csum valid; bit 3: unmapped (gone);
- * bits 4-31: the top 28 bits of the low half of the page's xxh64, to tell
- * a page that changed since its last scan (volatile) from a stable one.
+ * bits 4-5: estimate mode's verdict at the last scan (would merge with a
+ * twin, would go to the zero page); bits 6-31: the top 26 bits of the low
+ * half of the page's xxh64, to tell a page that changed since its last
+ * scan (volatile) from a stable one.
  */
 #define PSHARE_PM_CLASS		0x3u
 #define PSHARE_PM_NONE		0x0u	/* not hinted: new, merged or skipped */
@@ -157,7 +182,10 @@ struct pshare_stats {
 #define PSHARE_PM_ZERO		0x3u	/* mapped to the zero page by pshare */
 #define PSHARE_PM_SEEN		0x4u
 #define PSHARE_PM_GONE		0x8u
-#define PSHARE_PM_FLAGS		0xfu
+#define PSHARE_PM_EST_DUP	0x10u
+#define PSHARE_PM_EST_ZERO	0x20u
+#define PSHARE_PM_EST		(PSHARE_PM_EST_DUP | PSHARE_PM_EST_ZERO)
+#define PSHARE_PM_FLAGS		0x3fu
 #define PSHARE_PM_CSUM(h)	((u32)(h) & ~PSHARE_PM_FLAGS)
 
 struct pshare_mm;
@@ -170,7 +198,10 @@ struct pshare_mm;
  * @end: address past the last page
  * @npages: pages in the range
  * @ngone: pages unmapped since registration; at @npages it ends
- * @domain: sharing domain
+ * @domain: sharing domain, from @salt, the process's salt and the salting
+ *	    policy (domain.c)
+ * @salt: the salt the registering caller gave, 0 for none
+ * @disabled: the operator stopped sharing for this registration
  * @id: index in the table of registrations by id, named by hints
  * @meta: per-page metadata, see PSHARE_PM_*; under pshare_engine_lock
  * @chunks: rmap items of merged pages by page index, in page-sized chunks
@@ -194,6 +225,8 @@ struct pshare_range {
 	unsigned long npages;
 	unsigned long ngone;
 	u64 domain;
+	u64 salt;
+	bool disabled;
 	u32 id;
 	u32 *meta;
 	struct pshare_rmap_item ***chunks;
@@ -239,6 +272,14 @@ struct pshare_unmapped {
  * @ranges: its &struct pshare_range, sorted; under pshare_engine_lock
  * @tgid: registering process
  * @comm: its command name
+ * @serial: a number of its own, for its domain under salting policy 2
+ * @salt: the operator's salt for the process, 0 for none
+ * @disabled: the operator stopped sharing for the process
+ * @whole: every private anonymous VMA is registered, present and future
+ * @madvised: registered through madvise(MADV_MERGEABLE)
+ * @whole_salt: salt of the registrations whole-process mode makes
+ * @whole_weight: their weight
+ * @whole_at: ktime of the last look for new VMAs
  * @dead: set by the release notifier at exit; the scanner then reaps it
  * @freeing: set before pshare unregisters the notifier itself, whose
  *	     release call is then not an exit
@@ -252,8 +293,11 @@ struct pshare_unmapped {
  * @owned: merged pages whose first mapping on record is here
  * @zero: pages mapped to the zero page by pshare
  * @scanned: page visits by the scanner in its registrations
+ * @est_dup: pages whose estimate verdict is "would merge"
+ * @est_zero: pages whose estimate verdict is "zero page"
  *
- * The counters are written under pshare_engine_lock.
+ * The counters, and the fields from @serial to @whole_at, are under
+ * pshare_engine_lock.
  */
 struct pshare_mm {
 	struct mmu_notifier mn;
@@ -262,6 +306,14 @@ struct pshare_mm {
 	struct list_head ranges;
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
+	u64 serial;
+	u64 salt;
+	bool disabled;
+	bool whole;
+	bool madvised;
+	u64 whole_salt;
+	u32 whole_weight;
+	u64 whole_at;
 	bool dead;
 	bool freeing;
 	spinlock_t unmap_lock;		/* @unmapped, @nr_unmapped, @unmap_overflow */
@@ -273,6 +325,8 @@ struct pshare_mm {
 	unsigned long owned;
 	unsigned long zero;
 	unsigned long scanned;
+	unsigned long est_dup;
+	unsigned long est_zero;
 };
 
 /*
@@ -312,9 +366,29 @@ static inline void pshare_meta_freed(const void *p, size_t size)
 	pshare_meta_account(-pshare_alloc_bytes(p, size));
 }
 
+/* Does @r take part in sharing (neither it nor its process disabled)? */
+static inline bool pshare_range_active(const struct pshare_range *r)
+{
+	return !r->disabled && !r->pmm->disabled;
+}
+
 /* register.c */
 int pshare_register(struct mm_struct *mm, unsigned long start,
-		    unsigned long len, u64 domain, u32 flags, u32 weight);
+		    unsigned long len, u64 salt, u32 flags, u32 weight);
+int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
+			 unsigned long start, unsigned long len, u64 salt,
+			 u32 flags, u32 weight);
+struct pshare_mm *pshare_mm_find(struct mm_struct *mm);
+struct pshare_mm *pshare_mm_get(struct mm_struct *mm,
+				struct task_struct *task);
+void pshare_mm_put(struct pshare_mm *pmm);
+int pshare_cover(struct pshare_mm *pmm, unsigned long start,
+		 unsigned long end, u64 salt, u32 weight);
+void pshare_uncover(struct pshare_mm *pmm, unsigned long start,
+		    unsigned long end);
+void pshare_range_reset(struct pshare_range *r, bool live);
+void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est);
+void pshare_estimate_clear(void);
 int pshare_unregister(struct mm_struct *mm, unsigned long start,
 		      unsigned long len);
 int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
@@ -334,9 +408,7 @@ int pshare_item_reserve(struct pshare_range *r, unsigned long idx);
 void pshare_item_set(struct pshare_range *r, unsigned long idx,
 		     struct pshare_rmap_item *item);
 void pshare_register_exit(void);
-#if IS_ENABLED(CONFIG_KUNIT)
 int pshare_check_range(unsigned long start, unsigned long len);
-#endif
 
 /* merge.c */
 struct pshare_rmap_item;
@@ -345,6 +417,8 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
 bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 			   struct page *page, u64 hash);
+u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
+			  struct page *page, u64 hash);
 void pshare_remove_item(struct pshare_rmap_item *item);
 unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
 unsigned long pshare_prune_nodes(void);
@@ -382,6 +456,24 @@ bool pshare_mem_short(void);
 const char *pshare_mem_state_name(enum pshare_mem_state state);
 int pshare_memstate_init(void);
 void pshare_memstate_exit(void);
+
+/* domain.c */
+u64 pshare_domain_of(struct pshare_mm *pmm, u64 salt);
+int pshare_check_salt(u64 salt);
+int pshare_set_salting(unsigned int salting);
+void pshare_domains_refresh(struct pshare_mm *pmm);
+void pshare_whole_refresh(u64 now);
+int pshare_target_register(const struct pshare_target *t);
+int pshare_target_unregister(const struct pshare_target *t);
+int pshare_target_set(const struct pshare_target *t);
+int pshare_list(struct pshare_proc_info *info, u32 max, u32 *total);
+
+/* madvise.c */
+bool pshare_madvise_enabled(void);
+bool pshare_madvise_blocked(struct mm_struct *mm, unsigned long addr);
+int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, int advice);
+void pshare_madvise_exit(void);
 
 /* hooks.c */
 void pshare_hook_mm_add(struct mm_struct *mm);

@@ -99,6 +99,8 @@ static u64 pshare_demand(const struct pshare_range *r, unsigned int boost)
 	u64 max = READ_ONCE(pshare_tun.rate_max_pages) * PSHARE_MILLI;
 	u64 d = max;
 
+	if (!pshare_range_active(r))
+		return 0;
 	if (scan_time) {
 		d = div_u64(r->npages * PSHARE_MILLI, scan_time);
 		d = max_t(u64, d, PSHARE_RATE_FLOOR_PAGES * PSHARE_MILLI);

@@ -41,7 +41,7 @@ static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
  *
  * Return: 0, or -EINVAL if unaligned, empty, wrapping or beyond user space.
  */
-VISIBLE_IF_KUNIT int pshare_check_range(unsigned long start, unsigned long len)
+int pshare_check_range(unsigned long start, unsigned long len)
 {
 	if (!len || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(len))
 		return -EINVAL;
@@ -89,6 +89,59 @@ void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 		break;
 	}
 	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_CLASS) | class;
+}
+
+/**
+ * pshare_meta_set_est() - set a page's estimate verdict, keeping the counters
+ * @r: the registration
+ * @idx: page index
+ * @est: 0, %PSHARE_PM_EST_DUP or %PSHARE_PM_EST_ZERO
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est)
+{
+	u32 old = r->meta[idx] & PSHARE_PM_EST;
+
+	if (old == est)
+		return;
+	if (old & PSHARE_PM_EST_DUP) {
+		atomic_long_dec(&pshare_stats.estimate_pages);
+		r->pmm->est_dup--;
+	}
+	if (old & PSHARE_PM_EST_ZERO) {
+		atomic_long_dec(&pshare_stats.estimate_zero_pages);
+		r->pmm->est_zero--;
+	}
+	if (est & PSHARE_PM_EST_DUP) {
+		atomic_long_inc(&pshare_stats.estimate_pages);
+		r->pmm->est_dup++;
+	}
+	if (est & PSHARE_PM_EST_ZERO) {
+		atomic_long_inc(&pshare_stats.estimate_zero_pages);
+		r->pmm->est_zero++;
+	}
+	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_EST) | est;
+}
+
+/**
+ * pshare_estimate_clear() - forget every estimate verdict
+ *
+ * When the estimate mode ends. Context: pshare_engine_lock held.
+ */
+void pshare_estimate_clear(void)
+{
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+	unsigned long idx;
+
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			for (idx = 0; idx < r->npages; idx++)
+				pshare_meta_set_est(r, idx, 0);
+			cond_resched();
+		}
+	}
 }
 
 /** pshare_range_by_id() - the registration with this id, or NULL */
@@ -277,6 +330,7 @@ void pshare_page_gone(struct pshare_range *r, unsigned long idx)
 	if (item)
 		pshare_remove_item(item);
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+	pshare_meta_set_est(r, idx, 0);
 	r->meta[idx] |= PSHARE_PM_GONE;
 	r->ngone++;
 	r->pmm->registered--;
@@ -310,14 +364,41 @@ static void pshare_range_free(struct pshare_range *r, bool unmerge)
 
 	pshare_scan_forget(r);
 	pshare_range_drop_items(r, unmerge);
-	for (idx = 0; idx < r->npages; idx++)
+	for (idx = 0; idx < r->npages; idx++) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+		pshare_meta_set_est(r, idx, 0);
+	}
 	pshare_range_id_free(r->id);
 	list_del(&r->link);
 	r->pmm->registered -= r->npages - r->ngone;
 	pshare_registered_pages -= r->npages;
 	pshare_range_release(r);
 	pshare_index_resize(pshare_registered_pages);
+}
+
+/**
+ * pshare_range_reset() - start a registration over: its domain or its
+ * enable changed
+ * @r: the registration
+ * @live: its address space is live (mmget held): unmerge its pages
+ *
+ * Its merged pages are unmerged and its hints and verdicts forgotten;
+ * zero-page mappings stay (they are ordinary ones). Context:
+ * pshare_engine_lock held.
+ */
+void pshare_range_reset(struct pshare_range *r, bool live)
+{
+	unsigned long idx;
+
+	pshare_thp_forget(r);
+	pshare_range_drop_items(r, live);
+	for (idx = 0; idx < r->npages; idx++) {
+		if ((r->meta[idx] & PSHARE_PM_CLASS) != PSHARE_PM_ZERO)
+			pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
+		pshare_meta_set_est(r, idx, 0);
+		r->meta[idx] &= ~PSHARE_PM_SEEN;
+	}
+	pshare_rate_changed();
 }
 
 /* Free a pshare_mm that has no registration left. */
@@ -425,8 +506,7 @@ void pshare_reap_dead(void)
 		struct pshare_range *r, *rtmp;
 
 		if (!READ_ONCE(pmm->dead)) {
-			if (list_empty(&pmm->ranges))
-				pshare_mm_free(pmm);
+			pshare_mm_put(pmm);
 			continue;
 		}
 		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
@@ -469,7 +549,12 @@ bool pshare_reap_pending(void)
 	return atomic_read(&pshare_dead_pmms) > 0;
 }
 
-static struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
+/**
+ * pshare_mm_find() - the live &struct pshare_mm of @mm, or NULL
+ *
+ * Context: pshare_engine_lock held.
+ */
+struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
 {
 	struct pshare_mm *pmm;
 
@@ -480,9 +565,32 @@ static struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
 	return NULL;
 }
 
-/* The caller's pshare_mm, made on first use. Context: engine lock held. */
-static struct pshare_mm *pshare_mm_get(struct mm_struct *mm)
+/**
+ * pshare_mm_put() - free @pmm if nothing keeps it any more
+ * @pmm: an address space's &struct pshare_mm
+ *
+ * A registration, whole-process mode, an operator's salt or a disable
+ * keeps it; the process's exit frees it in any case. Context:
+ * pshare_engine_lock held.
+ */
+void pshare_mm_put(struct pshare_mm *pmm)
 {
+	if (list_empty(&pmm->ranges) && !pmm->whole && !pmm->salt &&
+	    !pmm->disabled)
+		pshare_mm_free(pmm);
+}
+
+/**
+ * pshare_mm_get() - @mm's &struct pshare_mm, made on first use
+ * @mm: the address space, with a reference (mm_users) held
+ * @task: a task of it: the caller, or the target of an operator
+ *
+ * Return: the pshare_mm, or an ERR_PTR (-ENOMEM, -EINTR).
+ * Context: pshare_engine_lock held.
+ */
+struct pshare_mm *pshare_mm_get(struct mm_struct *mm, struct task_struct *task)
+{
+	static u64 pshare_mm_serial;	/* under pshare_engine_lock */
 	struct pshare_mm *pmm = pshare_mm_find(mm);
 	int ret;
 
@@ -504,8 +612,9 @@ static struct pshare_mm *pshare_mm_get(struct mm_struct *mm)
 	pmm->mm = mm;
 	/* Before any page here merges: see hooks.c. */
 	pshare_hook_mm_add(mm);
-	pmm->tgid = current->tgid;
-	get_task_comm(pmm->comm, current);
+	pmm->tgid = task->tgid;
+	get_task_comm(pmm->comm, task);
+	pmm->serial = ++pshare_mm_serial;
 	pshare_meta_alloced(pmm, sizeof(*pmm));
 	list_add_tail(&pmm->link, &pshare_mms);
 	return pmm;
@@ -530,55 +639,22 @@ static int pshare_check_vmas(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
-/*
- * The sharing domain a registration gets: the one place where a domain
- * policy (ESX-style salting) decides. For now, the caller's value, with 0
- * as the common domain.
- */
-static u64 pshare_domain_of(struct mm_struct *mm, u64 requested)
-{
-	return requested;
-}
-
-/**
- * pshare_register() - register a range of @mm
- * @mm: the caller's address space
- * @start: first byte
- * @len: bytes
- * @domain: sharing domain
- * @flags: must be 0
- * @weight: share of the host-wide scan budget, 1 to %PSHARE_WEIGHT_MAX;
- *	    0 for %PSHARE_WEIGHT_DEFAULT
- *
- * Return: 0; -EINVAL for bad flags or weight, a bad range or memory that is not
- * private anonymous; -ENOMEM for a hole in the range or no memory; -EBUSY
- * for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST for an overlap
- * with a registration; -ENOSPC past 65535 registrations; -EINTR if a
- * signal came while the first registration of an address space attached
- * its mmu notifier.
- */
-int pshare_register(struct mm_struct *mm, unsigned long start,
-		    unsigned long len, u64 domain, u32 flags, u32 weight)
+/* A new registration of [@start, @start + @len), not yet on any list. */
+static struct pshare_range *pshare_range_alloc(unsigned long start,
+					       unsigned long len, u64 salt,
+					       u32 weight)
 {
 	unsigned long npages = len >> PAGE_SHIFT;
-	struct pshare_range *r, *pos;
-	struct pshare_mm *pmm;
-	int ret;
-
-	if (flags || weight > PSHARE_WEIGHT_MAX)
-		return -EINVAL;
-	ret = pshare_check_range(start, len);
-	if (ret)
-		return ret;
+	struct pshare_range *r;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	pshare_meta_alloced(r, sizeof(*r));
 	r->start = start;
 	r->end = start + len;
 	r->npages = npages;
-	r->domain = pshare_domain_of(mm, domain);
+	r->salt = salt;
 	r->weight = weight ? weight : PSHARE_WEIGHT_DEFAULT;
 	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL | __GFP_NOWARN);
 	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL | __GFP_NOWARN);
@@ -587,55 +663,251 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
 	if (r->chunks)
 		pshare_meta_alloced(r->chunks, pshare_nr_chunks(r) * sizeof(void *));
 	if (!r->meta || !r->chunks) {
-		ret = -ENOMEM;
-		goto free_range;
+		pshare_range_release(r);
+		return NULL;
 	}
+	return r;
+}
+
+/*
+ * Put @r on @pmm's list, after checking its memory and that it overlaps no
+ * registration. On error the caller still owns @r. Context:
+ * pshare_engine_lock held; @pmm's mm live.
+ */
+static int pshare_range_insert(struct pshare_mm *pmm, struct pshare_range *r)
+{
+	struct pshare_range *pos;
+	int ret;
+
+	mmap_read_lock(pmm->mm);
+	ret = pshare_check_vmas(pmm->mm, r->start, r->end);
+	mmap_read_unlock(pmm->mm);
+	if (ret)
+		return ret;
+
+	list_for_each_entry(pos, &pmm->ranges, link) {
+		if (pos->start < r->end && r->start < pos->end)
+			return -EEXIST;
+		if (pos->start >= r->end)
+			break;
+	}
+	ret = pshare_range_id_alloc(r);
+	if (ret < 0)
+		return ret;
+	r->id = ret;
+	r->pmm = pmm;
+	r->domain = pshare_domain_of(pmm, r->salt);
+	list_add_tail(&r->link, &pos->link);	/* before @pos: sorted */
+	pshare_scan_added(r);
+	pmm->registered += r->npages;
+	pshare_registered_pages += r->npages;
+	pshare_index_resize(pshare_registered_pages);
+	return 0;
+}
+
+/**
+ * pshare_register() - register a range of @mm
+ * @mm: the caller's address space
+ * @start: first byte
+ * @len: bytes
+ * @salt: the caller's salt, below 2^63; 0 for none
+ * @flags: must be 0
+ * @weight: share of the host-wide scan budget, 1 to %PSHARE_WEIGHT_MAX;
+ *	    0 for %PSHARE_WEIGHT_DEFAULT
+ *
+ * Return: 0; -EINVAL for bad flags, weight or salt, a bad range or memory
+ * that is not private anonymous; -ENOMEM for a hole in the range or no
+ * memory; -EBUSY for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST
+ * for an overlap with a registration; -ENOSPC past 65535 registrations;
+ * -EINTR if a signal came while the first registration of an address
+ * space attached its mmu notifier.
+ */
+int pshare_register(struct mm_struct *mm, unsigned long start,
+		    unsigned long len, u64 salt, u32 flags, u32 weight)
+{
+	return pshare_register_task(mm, current, start, len, salt, flags,
+				    weight);
+}
+
+/**
+ * pshare_register_task() - pshare_register() on behalf of @task
+ * @mm: @task's address space, referenced
+ * @task: the process that is registered: the caller or an operator's
+ *	  target
+ *
+ * The other arguments and the return value are pshare_register()'s.
+ */
+int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
+			 unsigned long start, unsigned long len, u64 salt,
+			 u32 flags, u32 weight)
+{
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+	int ret;
+
+	if (flags || weight > PSHARE_WEIGHT_MAX)
+		return -EINVAL;
+	ret = pshare_check_salt(salt);
+	if (!ret)
+		ret = pshare_check_range(start, len);
+	if (ret)
+		return ret;
+	r = pshare_range_alloc(start, len, salt, weight);
+	if (!r)
+		return -ENOMEM;
 
 	mutex_lock(&pshare_engine_lock);
-	pmm = pshare_mm_get(mm);
+	pmm = pshare_mm_get(mm, task);
 	if (IS_ERR(pmm)) {
 		ret = PTR_ERR(pmm);
 		goto unlock;
 	}
 	/* Apply older munmaps first: they must not hit the new range. */
 	pshare_process_unmapped(pmm);
-
-	mmap_read_lock(mm);
-	ret = pshare_check_vmas(mm, r->start, r->end);
-	mmap_read_unlock(mm);
+	ret = pshare_range_insert(pmm, r);
 	if (ret)
-		goto put_mm;
-
-	list_for_each_entry(pos, &pmm->ranges, link) {
-		if (pos->start < r->end && r->start < pos->end) {
-			ret = -EEXIST;
-			goto put_mm;
-		}
-		if (pos->start >= r->end)
-			break;
-	}
-	ret = pshare_range_id_alloc(r);
-	if (ret < 0)
-		goto put_mm;
-	r->id = ret;
-	r->pmm = pmm;
-	list_add_tail(&r->link, &pos->link);	/* before @pos: sorted */
-	pshare_scan_added(r);
-	pmm->registered += npages;
-	pshare_registered_pages += npages;
-	pshare_index_resize(pshare_registered_pages);
-	mutex_unlock(&pshare_engine_lock);
-	pshare_scan_wake();
-	return 0;
-
-put_mm:
-	if (list_empty(&pmm->ranges))
-		pshare_mm_free(pmm);
+		pshare_mm_put(pmm);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
-free_range:
-	pshare_range_release(r);
+	if (ret)
+		pshare_range_release(r);
+	else
+		pshare_scan_wake();
 	return ret;
+}
+
+#define PSHARE_COVER_BATCH	16
+
+/*
+ * Find up to PSHARE_COVER_BATCH intervals of [*@addr, @end) that are in
+ * VMAs pshare may register and in no registration of @pmm; move *@addr
+ * past them. Return how many were found.
+ */
+static unsigned int pshare_find_gaps(struct pshare_mm *pmm,
+				     unsigned long *addr, unsigned long end,
+				     unsigned long (*gaps)[2])
+{
+	VMA_ITERATOR(vmi, pmm->mm, *addr);
+	struct vm_area_struct *vma;
+	unsigned int n = 0;
+
+	mmap_read_lock(pmm->mm);
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long s = max(vma->vm_start, *addr);
+		unsigned long e = min(vma->vm_end, end);
+		struct pshare_range *r;
+
+		/* PROT_NONE: reserved, not used (malloc arenas, guards). */
+		if (!pshare_ops_vma_ok(vma) ||
+		    !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+			continue;
+		list_for_each_entry(r, &pmm->ranges, link) {
+			if (r->end <= s)
+				continue;
+			if (r->start >= e)
+				break;
+			if (r->start > s) {
+				gaps[n][0] = s;
+				gaps[n][1] = r->start;
+				if (++n == PSHARE_COVER_BATCH) {
+					*addr = r->start;
+					goto out;
+				}
+			}
+			s = r->end;
+		}
+		if (s < e) {
+			gaps[n][0] = s;
+			gaps[n][1] = e;
+			if (++n == PSHARE_COVER_BATCH) {
+				*addr = e;
+				goto out;
+			}
+		}
+	}
+	*addr = end;
+out:
+	mmap_read_unlock(pmm->mm);
+	return n;
+}
+
+/**
+ * pshare_cover() - register what is not yet registered of a range
+ * @pmm: the address space; its mm live (mmget held)
+ * @start: first byte, page aligned
+ * @end: byte past the last, page aligned
+ * @salt: salt of the new registrations
+ * @weight: their weight
+ *
+ * Every part of [@start, @end) that lies in private anonymous memory, is
+ * not PROT_NONE and is in no registration becomes one, a registration per
+ * VMA piece; for
+ * madvise(MADV_MERGEABLE) and whole-process registration. A piece that
+ * changed under us is left for the next time.
+ *
+ * Return: 0, or -ENOSPC or -ENOMEM when it had to stop.
+ * Context: pshare_engine_lock held; pshare_process_unmapped() done.
+ */
+int pshare_cover(struct pshare_mm *pmm, unsigned long start,
+		 unsigned long end, u64 salt, u32 weight)
+{
+	unsigned long gaps[PSHARE_COVER_BATCH][2];
+	unsigned long addr = start;
+	unsigned int i, n;
+	int ret;
+
+	while (addr < end) {
+		n = pshare_find_gaps(pmm, &addr, end, gaps);
+		for (i = 0; i < n; i++) {
+			struct pshare_range *r;
+
+			r = pshare_range_alloc(gaps[i][0],
+					       gaps[i][1] - gaps[i][0], salt,
+					       weight);
+			if (!r)
+				return -ENOMEM;
+			ret = pshare_range_insert(pmm, r);
+			if (ret)
+				pshare_range_release(r);
+			if (ret == -ENOSPC)
+				return ret;
+		}
+		cond_resched();
+	}
+	pshare_scan_wake();
+	return 0;
+}
+
+/**
+ * pshare_uncover() - end the registration of a range, cutting where needed
+ * @pmm: the address space; its mm live (mmget held)
+ * @start: first byte, page aligned
+ * @end: byte past the last, page aligned
+ *
+ * For madvise(MADV_UNMERGEABLE): registrations inside end, unmerged; one
+ * that lies across an end is ended too, and its parts outside the range
+ * are registered again, from scratch. Context: pshare_engine_lock held.
+ */
+void pshare_uncover(struct pshare_mm *pmm, unsigned long start,
+		    unsigned long end)
+{
+	struct pshare_range *r, *tmp;
+
+	pshare_process_unmapped(pmm);
+	list_for_each_entry_safe(r, tmp, &pmm->ranges, link) {
+		unsigned long rs = r->start, re = r->end;
+		u64 salt = r->salt;
+		u32 weight = r->weight;
+
+		if (re <= start || rs >= end)
+			continue;
+		pshare_range_free(r, true);
+		if (rs < start)
+			pshare_cover(pmm, rs, start, salt, weight);
+		if (re > end)
+			pshare_cover(pmm, end, re, salt, weight);
+	}
+	pshare_release_nodes();
 }
 
 /**
@@ -685,8 +957,7 @@ int pshare_unregister(struct mm_struct *mm, unsigned long start,
 		if (r->start >= start && r->end <= end)
 			pshare_range_free(r, true);
 	}
-	if (list_empty(&pmm->ranges))
-		pshare_mm_free(pmm);
+	pshare_mm_put(pmm);
 	pshare_release_nodes();
 unlock:
 	mutex_unlock(&pshare_engine_lock);

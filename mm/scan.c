@@ -24,7 +24,15 @@ struct pshare_tunables pshare_tun = {
 	.max_cpu_percent = PSHARE_CPU_PERCENT_DEFAULT,
 	.thp_split = PSHARE_THP_DEFAULT,
 	.mem_thresholds = PSHARE_MEM_THRESHOLDS_DEFAULT,
+	.salting = PSHARE_SALTING_DEFAULT,
+	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
 };
+
+/* Does the run state have pshared scan: merge (1) or estimate (3)? */
+static bool pshare_run_scans(unsigned int run)
+{
+	return run == PSHARE_RUN_MERGE || run == PSHARE_RUN_ESTIMATE;
+}
 
 struct pshare_stats pshare_stats;
 
@@ -187,9 +195,44 @@ static void pshare_scan_epoch_done(void)
 	pshare_cursor.epoch_pending = 0;
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
+			if (!pshare_range_active(r))
+				continue;	/* owes nothing while disabled */
 			r->epoch_left = r->npages;
 			pshare_cursor.epoch_pending++;
 		}
+	}
+}
+
+/*
+ * The registrations that owed the epoch its last pages went away (freed,
+ * or disabled): the epoch is complete, if any registration took part.
+ * Not done in pshare_scan_forget() itself, whose registration is still on
+ * its list then. Context: pshare_engine_lock held.
+ */
+static void pshare_scan_epoch_check(void)
+{
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+
+	if (pshare_cursor.epoch_pending || !pshare_cursor.nr_ranges)
+		return;
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			if (pshare_range_active(r)) {
+				pshare_scan_epoch_done();
+				return;
+			}
+		}
+	}
+}
+
+/* @r is disabled: it owes no pages to the current epoch. */
+static void pshare_scan_excuse(struct pshare_range *r)
+{
+	if (r->epoch_left) {
+		r->epoch_left = 0;
+		if (!--pshare_cursor.epoch_pending)
+			pshare_scan_epoch_done();
 	}
 }
 
@@ -217,6 +260,7 @@ void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 	r->pmm->scanned++;
 	if (*m & PSHARE_PM_GONE)
 		return;
+	pshare_meta_set_est(r, idx, 0);
 	if (!mmget_not_zero(mm))
 		return;
 	item = pshare_item_get(r, idx);
@@ -257,6 +301,12 @@ void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 		goto out;
 	}
 	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
+	if (READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE) {
+		/* Count what merging would save; touch nothing. */
+		pshare_meta_set_est(r, idx,
+				    pshare_merge_estimate(r, idx, page, hash));
+		goto out;
+	}
 	if (pshare_thp_protected(page)) {
 		/* Count it inside its huge page; merge nothing. */
 		pshare_thp_note(r, idx, page, hash);
@@ -310,12 +360,15 @@ static void pshare_scan_serve(u64 deadline)
 	if (!pshare_cursor.range)
 		pshare_cursor.range = pshare_next_range(NULL);
 	while (pshare_cursor.range && idle <= pshare_cursor.nr_ranges &&
-	       READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
+	       pshare_run_scans(READ_ONCE(pshare_tun.run)) &&
 	       !kthread_should_stop()) {
 		struct pshare_range *r = pshare_cursor.range;
 		unsigned int turn;
 
-		if (r->credit < PSHARE_CREDIT_PAGE || READ_ONCE(r->pmm->dead)) {
+		if (!pshare_range_active(r))
+			pshare_scan_excuse(r);
+		if (r->credit < PSHARE_CREDIT_PAGE || READ_ONCE(r->pmm->dead) ||
+		    !pshare_range_active(r)) {
 			pshare_cursor.range = pshare_next_range(r);
 			idle++;
 			continue;
@@ -362,10 +415,12 @@ static unsigned int pshare_scan_period(bool *throttled)
 	mutex_lock(&pshare_engine_lock);
 	pshare_reap_dead();
 	now = ktime_get_ns();
+	pshare_whole_refresh(now);
 	dt = min_t(u64, now - pshare_cursor.accrued_at, PSHARE_ACCRUE_MAX_NS);
 	pshare_cursor.accrued_at = now;
 	pshare_rate_refresh(now, state);
 	pshare_rate_accrue(dt, 2ULL * period * NSEC_PER_MSEC);
+	pshare_scan_epoch_check();
 	pshare_scan_serve(start + (u64)period * NSEC_PER_MSEC);
 	if (READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_PRESSURE &&
 	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE && pshare_mem_short())
@@ -410,10 +465,10 @@ void pshare_prune_later(void)
 	}
 }
 
-/* pshared runs while run is 1 and memory is registered, or to reap. */
+/* pshared runs while run is 1 or 3 and memory is registered, or to reap. */
 static bool pshare_scan_should_run(void)
 {
-	return (READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE &&
+	return (pshare_run_scans(READ_ONCE(pshare_tun.run)) &&
 		pshare_scan_has_work()) || pshare_reap_pending();
 }
 
@@ -495,10 +550,17 @@ int pshare_set_run(unsigned int run)
 {
 	int ret = 0;
 
-	if (run > PSHARE_RUN_UNMERGE)
+	if (run > PSHARE_RUN_ESTIMATE)
 		return -EINVAL;
 
 	mutex_lock(&pshare_lock);
+	if (READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE &&
+	    run != PSHARE_RUN_ESTIMATE) {
+		mutex_lock(&pshare_engine_lock);
+		WRITE_ONCE(pshare_tun.run, run);
+		pshare_estimate_clear();
+		mutex_unlock(&pshare_engine_lock);
+	}
 	WRITE_ONCE(pshare_tun.run, run);
 	if (run == PSHARE_RUN_UNMERGE)
 		ret = pshare_unmerge_all();

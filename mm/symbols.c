@@ -41,6 +41,7 @@ static const struct {
 	SYM(put_anon_vma, "__put_anon_vma"),
 	SYM(mm_trace_rss_stat, "mm_trace_rss_stat"),
 	SYM(folio_free_swap, "folio_free_swap"),
+	SYM(ptrace_may_access, "ptrace_may_access"),
 };
 
 typedef unsigned long (*kallsyms_lookup_name_t)(const char *name);

@@ -37,6 +37,7 @@ struct pshare_kernel_syms {
 	void (*put_anon_vma)(struct anon_vma *anon_vma);
 	void (*mm_trace_rss_stat)(struct mm_struct *mm, int member, long count);
 	bool (*folio_free_swap)(struct folio *folio);
+	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
 };
 
 extern struct pshare_kernel_syms pshare_sym;

@@ -34,7 +34,9 @@ EXPORT_SYMBOL_IF_KUNIT(pshare_parse_ulong);
 
 /*
  * run: 0 stops the scanner, 1 runs it, 2 stops it and unmerges every
- * merged page. Default 1. Anything else is -EINVAL.
+ * merged page, 3 runs it in estimate mode: it scans and hashes, merges
+ * nothing, and counts what merging would save (estimate_pages). Default 1.
+ * Anything else is -EINVAL.
  */
 static ssize_t run_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
@@ -48,7 +50,7 @@ static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned long v;
 	int ret;
 
-	ret = pshare_parse_ulong(buf, PSHARE_RUN_STOP, PSHARE_RUN_UNMERGE, &v);
+	ret = pshare_parse_ulong(buf, PSHARE_RUN_STOP, PSHARE_RUN_ESTIMATE, &v);
 	if (ret)
 		return ret;
 	ret = pshare_set_run(v);
@@ -122,6 +124,47 @@ PSHARE_TUNABLE(scan_time_secs, 0, PSHARE_SCAN_TIME_MAX);
  * scheduler, in percent of one CPU; default 20, range 1 to 100.
  */
 PSHARE_TUNABLE(max_cpu_percent, 1, 100);
+/*
+ * zero_across_domains: 1 (the default) maps zero pages of every domain to
+ * the kernel's zero page, as ESX shares zero pages across VMs; 0 merges
+ * zero pages only within their domain, like any other content. Range 0
+ * to 1. Zero-page mappings made before a change stay.
+ */
+PSHARE_TUNABLE(zero_across_domains, 0, 1);
+
+/*
+ * salting: how a registration's sharing domain is chosen, after ESX's
+ * Mem.ShareForceSalting. 0: one common domain for all, salts ignored;
+ * 1: the operator's or caller's salt if set, else the common domain;
+ * 2 (the default): the salt if set, else a domain per process, so that
+ * nothing merges across processes unless an operator or the processes
+ * say so. Range 0 to 2. A change moves registrations at once: those whose
+ * domain changes are unmerged first.
+ */
+static ssize_t salting_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(pshare_tun.salting));
+}
+
+static ssize_t salting_store(struct kobject *kobj,
+			     struct kobj_attribute *attr, const char *buf,
+			     size_t count)
+{
+	unsigned long v;
+	int ret;
+
+	ret = pshare_parse_ulong(buf, PSHARE_SALT_NONE, PSHARE_SALT_PROCESS,
+				 &v);
+	if (ret)
+		return ret;
+	mutex_lock(&pshare_lock);
+	ret = pshare_set_salting(v);
+	mutex_unlock(&pshare_lock);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute salting_attr = __ATTR_RW(salting);
 
 static const char *const pshare_thp_names[] = {
 	[PSHARE_THP_NEVER] = "never",
@@ -343,6 +386,14 @@ PSHARE_COUNTER(thp_dup_subpages);
 PSHARE_COUNTER(cpu_throttled);
 /* shrinker_calls: times the kernel's reclaim asked pshare to free. */
 PSHARE_COUNTER(shrinker_calls);
+/*
+ * estimate_pages: in estimate mode (run 3), registered pages that would
+ * merge with a twin of their domain, as of each page's last scan; pages
+ * in huge pages count too. 0 once the mode ends.
+ */
+PSHARE_COUNTER(estimate_pages);
+/* estimate_zero_pages: likewise, zero pages that would map to the zero page. */
+PSHARE_COUNTER(estimate_zero_pages);
 
 /* pages_sharing: further mappings of merged pages, each a page saved. */
 static ssize_t pages_sharing_show(struct kobject *kobj,
@@ -389,6 +440,8 @@ static struct attribute *pshare_attrs[] = {
 	&rate_max_pages_attr.attr,
 	&scan_time_secs_attr.attr,
 	&max_cpu_percent_attr.attr,
+	&salting_attr.attr,
+	&zero_across_domains_attr.attr,
 	&thp_split_attr.attr,
 	&mem_thresholds_attr.attr,
 	&memory_state_attr.attr,
@@ -412,6 +465,8 @@ static struct attribute *pshare_attrs[] = {
 	&thp_dup_subpages_attr.attr,
 	&cpu_throttled_attr.attr,
 	&shrinker_calls_attr.attr,
+	&estimate_pages_attr.attr,
+	&estimate_zero_pages_attr.attr,
 	&general_profit_attr.attr,
 	&version_attr.attr,
 	NULL,

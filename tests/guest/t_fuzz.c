@@ -3,8 +3,10 @@
  * pshare interface fuzzer. Several threads drive /dev/pshare and the sysfs
  * files with random and adversarial arguments (unaligned, huge, wrapping,
  * kernel and unmapped addresses, shared, file and KSM memory, random flags
- * and domains, bad pointers, unknown commands, closed fds) while other
- * threads map, unmap, write and remap the memory under them.
+ * and domains, bad pointers, unknown commands, closed fds; operator
+ * requests on itself, on a child process and on pids that do not exist;
+ * the madvise hook switched on and off) while other threads map, unmap,
+ * write and remap the memory under them.
  *
  *   t_fuzz [-c CALLS] [-t THREADS] [-s SEED]
  *
@@ -16,6 +18,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -32,6 +35,7 @@ static atomic_long calls, bad_errno;
 static char *slot[SLOTS];		/* regions the threads fight over */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static int filefd = -1;
+static pid_t victim;			/* a child the operator calls target */
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -82,6 +86,9 @@ static void expect(long ret, const int *ok, const char *what)
 
 static const int reg_errs[] = { EINVAL, ENOMEM, EBUSY, EEXIST, ENOSPC,
 				EINTR, EFAULT, 0 };
+static const int target_errs[] = { EINVAL, ENOMEM, EBUSY, EEXIST, ENOSPC,
+				   EINTR, EFAULT, EPERM, ESRCH, ENOENT, 0 };
+static const int list_errs[] = { EINVAL, EFAULT, ENOMEM, 0 };
 static const int unreg_errs[] = { EINVAL, ENOENT, EFAULT, 0 };
 static const int ptr_errs[] = { EFAULT, 0 };
 static const int cmd_errs[] = { ENOTTY, 0 };
@@ -94,23 +101,68 @@ static const int read_errs[] = { 0 };
 static const char * const files[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
-	"mem_thresholds", "memory_state", "memory_state_entries", "cpu_mhz",
+	"mem_thresholds", "salting", "zero_across_domains", "memory_state", "memory_state_entries", "cpu_mhz",
 	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
 	"zero_pages_sharing", "metadata_bytes", "pages_scanned",
 	"pages_merged", "thp_scanned", "thp_splits", "thp_split_candidates",
 	"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
-	"general_profit", "version",
+	"general_profit", "version", "estimate_pages", "estimate_zero_pages",
 };
 #define NR_FILES	(sizeof(files) / sizeof(files[0]))
-#define NR_RW		9	/* the first NR_RW files are writable */
+#define NR_RW		11	/* the first NR_RW files are writable */
 
 static const char * const tunables[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
-	"mem_thresholds",
+	"mem_thresholds", "salting", "zero_across_domains",
 };
 #define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
+
+/* An operator's request on ourselves, the victim or a pid that is not. */
+static void fuzz_target(int fd, uint64_t *s, void *ptr)
+{
+	static const unsigned long cmds[] = {
+		PSHARE_IOC_REGISTER_TARGET, PSHARE_IOC_UNREGISTER_TARGET,
+		PSHARE_IOC_SET_TARGET,
+	};
+	static const pid_t nopid[] = { -1, 0x7fffffff, -0x7fffffff };
+	struct pshare_target t = { 0 };
+
+	switch (rnd(s) % 6) {
+	case 0: t.pid = nopid[rnd(s) % 3]; break;
+	case 1: case 2: t.pid = getpid(); break;
+	case 3: t.pid = victim; break;
+	default: t.pid = 0; break;
+	}
+	if (rnd(s) % 2) {
+		t.start = pick_addr(s);
+		t.length = pick_len(s);
+	}
+	t.flags = rnd(s) % 8 ? rnd(s) % 4 : (uint32_t)rnd(s);
+	t.domain = rnd(s) % 8 ? rnd(s) % 4 : rnd(s);
+	t.weight = rnd(s) % 4 ? 0 : rnd(s) % 20000;
+	t.enable = rnd(s) % 3;
+	if (!(rnd(s) % 16))
+		t.reserved[rnd(s) % 2] = rnd(s);
+	expect(ioctl(fd, cmds[rnd(s) % 3], ptr ? ptr : &t), target_errs,
+	       "TARGET");
+}
+
+static void fuzz_list(int fd, uint64_t *s, void *ptr)
+{
+	struct pshare_proc_info info[8];
+	struct pshare_list l = { .procs = (uintptr_t)info,
+				 .count = rnd(s) % 10 };
+
+	if (!(rnd(s) % 8))
+		l.procs = rnd(s) % 2 ? 0 : rnd(s);
+	if (!(rnd(s) % 16))
+		l.reserved = 1;
+	if (l.count > 8)
+		l.count = 8;
+	expect(ioctl(fd, PSHARE_IOC_LIST, ptr ? ptr : &l), list_errs, "LIST");
+}
 
 static void *fuzz(void *arg)
 {
@@ -127,7 +179,15 @@ static void *fuzz(void *arg)
 		char path[128], val[32];
 		int k = rnd(&s) % 100, j;
 
-		if (k < 40) {
+		if (k >= 34 && k < 38) {
+			fuzz_target(fd, &s, ptr);
+		} else if (k >= 38 && k < 40) {
+			if (rnd(&s) % 64)
+				fuzz_list(fd, &s, ptr);
+			else
+				t_write_file("/sys/module/pshare/parameters/madvise",
+					     rnd(&s) % 2 ? "1" : "0");
+		} else if (k < 40) {
 			reg.start = pick_addr(&s);
 			reg.length = pick_len(&s);
 			reg.flags = rnd(&s) % 8 ? 0 : (uint32_t)rnd(&s);
@@ -229,7 +289,7 @@ static void *fuzz(void *arg)
 					 (int)(rnd(&s) % 30), (int)(rnd(&s) % 10));
 			else if (!strcmp(t, "run"))
 				snprintf(val, sizeof(val), "%d",
-					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 3));
+					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 5));
 			else
 				snprintf(val, sizeof(val), "%llu",
 					 (unsigned long long)(rnd(&s) % 5000));
@@ -259,10 +319,21 @@ static int run_fuzzer(int threads)
 			return 2;
 		memset(slot[i], i % 3, SLOT_PAGES * PAGE_SZ);
 	}
+	victim = fork();
+	if (victim == 0) {
+		char *m = t_map(SLOT_PAGES);
+
+		if (m)
+			memset(m, 1, SLOT_PAGES * PAGE_SZ);
+		for (;;)
+			pause();
+	}
 	for (i = 0; i < threads; i++)
 		pthread_create(&th[i], NULL, fuzz, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
 	printf("  %ld calls, %ld undocumented errnos\n", atomic_load(&calls),
 	       atomic_load(&bad_errno));
 	return atomic_load(&bad_errno) ? 1 : 0;
@@ -300,7 +371,12 @@ int main(int argc, char **argv)
 	t_expect_stat("pages_unshared", 0);
 	t_expect_stat("pages_volatile", 0);
 	t_expect_stat("zero_pages_sharing", 0);
+	t_expect_stat("estimate_pages", 0);
+	t_expect_stat("estimate_zero_pages", 0);
 	t_default_rates();
+	t_sysfs_set("salting", 2);
+	t_sysfs_set("zero_across_domains", 1);
+	t_write_file("/sys/module/pshare/parameters/madvise", "0");
 	t_sysfs_set("max_page_sharing", 256);
 	t_write_file("/sys/kernel/mm/pshare/thp_split", "pressure");
 	t_write_file("/sys/kernel/mm/pshare/mem_thresholds", "6 4 2 1");

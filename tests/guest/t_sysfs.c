@@ -35,6 +35,8 @@ static const struct tunable tunables[] = {
 	{ "rate_max_pages", 1024, 1, 4194304 },
 	{ "scan_time_secs", 3600, 0, 604800 },
 	{ "max_cpu_percent", 20, 1, 100 },
+	{ "salting", 2, 0, 2 },
+	{ "zero_across_domains", 1, 0, 1 },
 };
 
 static void check_tunable(const struct tunable *t)
@@ -128,7 +130,7 @@ int main(void)
 	static const char * const junk[] = {
 		"\n", "abc", "-1", "1.5", "0x10", " 3", "99999999999999999999999",
 		NULL };
-	static const char * const bad_run[] = { "3", "4", "100", NULL };
+	static const char * const bad_run[] = { "4", "5", "100", NULL };
 	static const char * const ro[] = {
 		"full_scans", "version", "pages_shared", "pages_sharing",
 		"pages_unshared", "pages_volatile", "zero_pages_sharing",
@@ -136,7 +138,8 @@ int main(void)
 		"thp_scanned", "thp_splits", "thp_split_candidates",
 		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
 		"memory_state", "memory_state_entries", "cpu_mhz",
-		"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", NULL };
+		"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs",
+		"estimate_pages", "estimate_zero_pages", NULL };
 	const char * const *f;
 	unsigned int i;
 	struct stat st;
@@ -153,6 +156,7 @@ int main(void)
 	check_strings();
 	CHECK(t_sysfs_set("run", 0) == 0 && t_sysfs("run") == 0, "run 0");
 	CHECK(t_sysfs_set("run", 2) == 0 && t_sysfs("run") == 2, "run 2");
+	CHECK(t_sysfs_set("run", 3) == 0 && t_sysfs("run") == 3, "run 3");
 	CHECK(t_sysfs_set("run", 1) == 0 && t_sysfs("run") == 1, "run 1");
 
 	/* Read-only files refuse writes. */

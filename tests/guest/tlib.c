@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare guest tests: the harness behind tlib.h. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "tlib.h"
 
@@ -134,7 +136,15 @@ int t_wait_scans(int n, int timeout_s)
 			return 0;
 		nanosleep(&ts, NULL);
 	}
-	printf("  (timed out waiting for %d full scans)\n", n);
+	printf("  (timed out waiting for %d full scans: full_scans %ld, pages_scanned %ld, scan_rate_pages %ld, run %ld)\n",
+	       n, t_sysfs("full_scans"), t_sysfs("pages_scanned"),
+	       t_sysfs("scan_rate_pages"), t_sysfs("run"));
+	{
+		char stack[2048];
+
+		if (t_thread_file("pshared", "stack", stack, sizeof(stack)) > 0)
+			printf("  pshared stack:\n%s\n", stack);
+	}
 	return -1;
 }
 
@@ -379,4 +389,139 @@ double t_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A peer: a child process holding its own memory, for tests across
+ * processes. It maps @pages small pages, fills page i with t_fill(seed(i)),
+ * registers them with @salt if @reg, and then serves commands on a pipe:
+ * 'k' answers how many of its pages are KSM pages, 'v' how many hold the
+ * wrong content, 'n' maps and fills a second region the same way (not
+ * registered) and answers 0, 'K' and 'V' do 'k' and 'v' on that region,
+ * 'q' exits.
+ */
+static void t_peer_serve(int cmd, int rsp, size_t pages,
+			 uint64_t (*seed)(int i), int reg, uint64_t salt)
+{
+	char *mem = t_map(pages), *more = NULL;
+	long ans;
+	char c;
+	int i;
+
+	for (i = 0; mem && i < (int)pages; i++)
+		t_fill(mem + i * PAGE_SZ, seed(i));
+	ans = !mem || (reg && t_register(mem, pages * PAGE_SZ, salt)) ? -1 : 0;
+	if (write(rsp, &ans, sizeof(ans)) != sizeof(ans))
+		_exit(1);
+	while (read(cmd, &c, 1) == 1 && c != 'q') {
+		char *m = (c == 'K' || c == 'V') ? more : mem;
+
+		ans = 0;
+		if (c == 'n') {
+			more = t_map(pages);
+			for (i = 0; more && i < (int)pages; i++)
+				t_fill(more + i * PAGE_SZ, seed(i));
+			ans = more ? 0 : -1;
+		} else if (!m) {
+			ans = -1;
+		} else if (c == 'k' || c == 'K') {
+			ans = t_count_ksm(m, pages);
+		} else {
+			for (i = 0; i < (int)pages; i++)
+				ans += !t_check(m + i * PAGE_SZ, seed(i));
+		}
+		if (write(rsp, &ans, sizeof(ans)) != sizeof(ans))
+			break;
+	}
+	_exit(0);
+}
+
+int t_peer_start(struct t_peer *p, size_t pages, uint64_t (*seed)(int i),
+		 int reg, uint64_t salt)
+{
+	int c[2], r[2];
+	long ans = -1;
+
+	if (pipe(c) || pipe(r))
+		return -1;
+	p->pid = fork();
+	if (p->pid < 0)
+		return -1;
+	if (p->pid == 0) {
+		close(c[1]);
+		close(r[0]);
+		t_peer_serve(c[0], r[1], pages, seed, reg, salt);
+	}
+	close(c[0]);
+	close(r[1]);
+	p->cmd = c[1];
+	p->rsp = r[0];
+	if (read(p->rsp, &ans, sizeof(ans)) != sizeof(ans))
+		return -1;
+	return ans ? -1 : 0;
+}
+
+long t_peer_cmd(struct t_peer *p, char cmd)
+{
+	long ans = -1;
+
+	if (write(p->cmd, &cmd, 1) != 1 ||
+	    read(p->rsp, &ans, sizeof(ans)) != sizeof(ans))
+		return -1;
+	return ans;
+}
+
+void t_peer_stop(struct t_peer *p)
+{
+	char q = 'q';
+
+	if (write(p->cmd, &q, 1) != 1)
+		kill(p->pid, SIGKILL);
+	waitpid(p->pid, NULL, 0);
+	close(p->cmd);
+	close(p->rsp);
+}
+
+/* The caller's entry for @pid in PSHARE_IOC_LIST; 0 if found, else -1. */
+int t_list_find(pid_t pid, struct pshare_proc_info *out)
+{
+	struct pshare_proc_info info[64];
+	struct pshare_list l = { .procs = (uintptr_t)info, .count = 64 };
+	unsigned int i;
+
+	if (ioctl(t_pshare_fd(), PSHARE_IOC_LIST, &l))
+		return -1;
+	for (i = 0; i < l.count && i < 64; i++) {
+		if (info[i].pid == pid) {
+			*out = info[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* PSHARE_IOC_SET_TARGET of the whole process @pid. */
+int t_set_target(pid_t pid, uint32_t flags, uint64_t salt, uint32_t enable)
+{
+	struct pshare_target t = {
+		.pid = pid, .flags = flags, .domain = salt, .enable = enable,
+	};
+
+	return ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t);
+}
+
+/* Wait until the sysfs counter @name is @want, for up to @timeout_s. */
+int t_wait_stat(const char *name, long want, int timeout_s)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	long i;
+
+	for (i = 0; i < timeout_s * 50L; i++) {
+		if (t_sysfs(name) == want)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	printf("  (%s is %ld after %ds, want %ld)\n", name, t_sysfs(name),
+	       timeout_s, want);
+	return -1;
 }

@@ -69,3 +69,18 @@ long t_vmstat(const char *field);
 long t_anon_huge_kb(void);
 void t_ksm_set(const char *name, long v);
 double t_now(void);
+int t_wait_stat(const char *name, long want, int timeout_s);
+
+/* A child process with memory of its own: see tlib.c. */
+#include <sys/types.h>
+struct t_peer {
+	pid_t pid;
+	int cmd;
+	int rsp;
+};
+int t_peer_start(struct t_peer *p, size_t pages, uint64_t (*seed)(int i),
+		 int reg, uint64_t salt);
+long t_peer_cmd(struct t_peer *p, char cmd);
+void t_peer_stop(struct t_peer *p);
+int t_list_find(pid_t pid, struct pshare_proc_info *out);
+int t_set_target(pid_t pid, uint32_t flags, uint64_t salt, uint32_t enable);

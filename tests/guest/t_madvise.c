@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pshare guest test: registration through madvise(). With the module
+ * parameter madvise=1, MADV_MERGEABLE registers private anonymous memory
+ * with pshare, which never becomes VM_MERGEABLE, and MADV_UNMERGEABLE ends
+ * it, cutting a registration where needed. With madvise=0 the kernel's
+ * KSM gets the VMA, and pshare lets go of its merged pages there first.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "tlib.h"
+
+#define N	64	/* 32 contents, twice: page i and page i + 32 */
+#define PARAM	"/sys/module/pshare/parameters/madvise"
+
+static uint64_t seed(int i)
+{
+	return 700 + i % 32;
+}
+
+static int verify(char *mem)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < N; i++)
+		bad += !t_check(mem + i * PAGE_SZ, seed(i));
+	return bad;
+}
+
+/* Does the VMA at @addr have VM_MERGEABLE ("mg" in smaps' VmFlags)? */
+static int mergeable(void *addr)
+{
+	unsigned long want = (unsigned long)addr, s, e;
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0, mg = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			in = want >= s && want < e;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			mg = strstr(line, " mg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return mg;
+}
+
+static long registered(void)
+{
+	struct pshare_proc_stats st;
+
+	return t_query(&st) ? -1 : (long)st.registered;
+}
+
+/* madvise registration is asynchronous: wait for @want pages. */
+static int wait_registered(long want)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (registered() == want)
+			return 0;
+		usleep(25000);
+	}
+	printf("  (registered %ld, want %ld)\n", registered(), want);
+	return -1;
+}
+
+static void fill(char *mem)
+{
+	int i;
+
+	for (i = 0; i < N; i++)
+		t_fill(mem + i * PAGE_SZ, seed(i));
+}
+
+int main(void)
+{
+	char *a = t_map(N), *b = t_map(N), *shared;
+	struct pshare_proc_info info;
+
+	t_start("madvise");
+	t_fast_scan();
+	t_ksm_set("run", 0);
+	CHECK(t_sysfs_set("salting", 2) == 0, "salting");
+	fill(a);
+	fill(b);
+	CHECK(t_write_file(PARAM, "1") == 0, "madvise=1");
+
+	/* MADV_MERGEABLE registers with pshare; the VMA is not VM_MERGEABLE. */
+	CHECK(madvise(a, N * PAGE_SZ, MADV_MERGEABLE) == 0, "MADV_MERGEABLE");
+	CHECK(mergeable(a) == 0, "VM_MERGEABLE with madvise=1");
+	CHECK(wait_registered(N) == 0, "madvise registration");
+	CHECK(t_list_find(getpid(), &info) == 0 &&
+	      (info.flags & PSHARE_PROC_MADVISE), "MADVISE flag");
+	CHECK(t_wait_scans(2, 300) == 0, "scans");
+	CHECK(t_count_ksm(a, N) == N, "KSM pages %d, want %d",
+	      t_count_ksm(a, N), N);
+
+	/* MADV_UNMERGEABLE on half: unmerged at once, the rest stays. */
+	CHECK(madvise(a, N / 2 * PAGE_SZ, MADV_UNMERGEABLE) == 0,
+	      "MADV_UNMERGEABLE");
+	CHECK(t_count_ksm(a, N / 2) == 0, "KSM pages left in the first half: %d",
+	      t_count_ksm(a, N / 2));
+	CHECK(wait_registered(N / 2) == 0, "half unregistered");
+	CHECK(t_wait_scans(2, 300) == 0, "scans");
+	CHECK(t_count_ksm(a, N / 2) == 0, "first half merged again");
+	CHECK(verify(a) == 0, "content after MADV_UNMERGEABLE");
+
+	/* And back: the whole range merges again. */
+	CHECK(madvise(a, N / 2 * PAGE_SZ, MADV_MERGEABLE) == 0, "again");
+	CHECK(wait_registered(N) == 0, "registered again");
+	CHECK(t_wait_scans(2, 300) == 0, "scans");
+	CHECK(t_count_ksm(a, N) == N, "KSM pages %d after MADV_MERGEABLE again",
+	      t_count_ksm(a, N));
+
+	/* Shared memory is the kernel's business: nothing registers. */
+	shared = mmap(NULL, N * PAGE_SZ, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(shared != MAP_FAILED, "mmap shared");
+	CHECK(madvise(shared, N * PAGE_SZ, MADV_MERGEABLE) == 0, "shared");
+	usleep(500000);
+	CHECK(registered() == N, "shared memory registered: %ld", registered());
+
+	/* madvise=0: the kernel's KSM takes b; pshare lets go at once. */
+	CHECK(t_write_file(PARAM, "0") == 0, "madvise=0");
+	CHECK(t_register(b, N * PAGE_SZ, 0) == 0, "register b");
+	CHECK(t_wait_scans(2, 300) == 0, "scans");
+	CHECK(t_count_ksm(b, N) == N, "b merged: %d", t_count_ksm(b, N));
+	CHECK(madvise(b, N * PAGE_SZ, MADV_MERGEABLE) == 0, "b MADV_MERGEABLE");
+	CHECK(mergeable(b) == 1, "b not VM_MERGEABLE with madvise=0");
+	CHECK(t_count_ksm(b, N) == 0, "pshare's KSM pages left in a VM_MERGEABLE VMA: %d",
+	      t_count_ksm(b, N));
+	CHECK(t_wait_scans(2, 60) == 0, "scans");
+	CHECK(wait_registered(N) == 0, "pshare let go of b");
+	CHECK(t_count_ksm(b, N) == 0, "b merged while ksmd is off");
+	CHECK(madvise(b, N * PAGE_SZ, MADV_UNMERGEABLE) == 0, "b back");
+	CHECK(verify(a) == 0 && verify(b) == 0, "content");
+
+	CHECK(t_unregister(a, N * PAGE_SZ) == 0, "unregister a");
+	CHECK(verify(a) == 0, "content after unregister");
+	CHECK(t_wait_stat("metadata_bytes", 0, 30) == 0, "metadata freed");
+	return t_end();
+}
