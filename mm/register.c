@@ -28,6 +28,20 @@ static struct pshare_range **pshare_ranges;
 static u32 pshare_range_slots;
 static u32 pshare_nr_ranges;
 static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
+/*
+ * Registered memory may not exceed this many times the host's RAM: the
+ * metadata (4 bytes a page, populated or not) and the index must stay
+ * small beside the memory they serve, whoever registers (madvise=1 lets
+ * any process). Hypervisors that overcommit stay well inside it.
+ */
+#define PSHARE_MAX_REGISTERED_X_RAM	4
+
+/* Would @npages more registered pages pass the limit? */
+static bool pshare_over_limit(unsigned long npages)
+{
+	return READ_ONCE(pshare_registered_pages) + npages >
+	       PSHARE_MAX_REGISTERED_X_RAM * totalram_pages();
+}
 /* Address spaces that exited and wait for the scanner to reap them. */
 static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
 
@@ -639,7 +653,7 @@ static int pshare_check_vmas(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
-/* A new registration of [@start, @start + @len), not yet on any list. */
+/* A new registration of [@start, @start + @len), on no list; or an ERR_PTR. */
 static struct pshare_range *pshare_range_alloc(unsigned long start,
 					       unsigned long len, u64 salt,
 					       u32 weight)
@@ -647,9 +661,11 @@ static struct pshare_range *pshare_range_alloc(unsigned long start,
 	unsigned long npages = len >> PAGE_SHIFT;
 	struct pshare_range *r;
 
+	if (pshare_over_limit(npages))
+		return ERR_PTR(-ENOSPC);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	pshare_meta_alloced(r, sizeof(*r));
 	r->start = start;
 	r->end = start + len;
@@ -664,7 +680,7 @@ static struct pshare_range *pshare_range_alloc(unsigned long start,
 		pshare_meta_alloced(r->chunks, pshare_nr_chunks(r) * sizeof(void *));
 	if (!r->meta || !r->chunks) {
 		pshare_range_release(r);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	return r;
 }
@@ -679,6 +695,8 @@ static int pshare_range_insert(struct pshare_mm *pmm, struct pshare_range *r)
 	struct pshare_range *pos;
 	int ret;
 
+	if (pshare_over_limit(r->npages))
+		return -ENOSPC;
 	mmap_read_lock(pmm->mm);
 	ret = pshare_check_vmas(pmm->mm, r->start, r->end);
 	mmap_read_unlock(pmm->mm);
@@ -718,7 +736,8 @@ static int pshare_range_insert(struct pshare_mm *pmm, struct pshare_range *r)
  * Return: 0; -EINVAL for bad flags, weight or salt, a bad range or memory
  * that is not private anonymous; -ENOMEM for a hole in the range or no
  * memory; -EBUSY for memory the kernel's KSM has (VM_MERGEABLE); -EEXIST
- * for an overlap with a registration; -ENOSPC past 65535 registrations;
+ * for an overlap with a registration; -ENOSPC past 65535 registrations or
+ * when registered memory would pass four times the host's RAM;
  * -EINTR if a signal came while the first registration of an address
  * space attached its mmu notifier.
  */
@@ -753,8 +772,8 @@ int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
 	if (ret)
 		return ret;
 	r = pshare_range_alloc(start, len, salt, weight);
-	if (!r)
-		return -ENOMEM;
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 
 	mutex_lock(&pshare_engine_lock);
 	pmm = pshare_mm_get(mm, task);
@@ -864,8 +883,8 @@ int pshare_cover(struct pshare_mm *pmm, unsigned long start,
 			r = pshare_range_alloc(gaps[i][0],
 					       gaps[i][1] - gaps[i][0], salt,
 					       weight);
-			if (!r)
-				return -ENOMEM;
+			if (IS_ERR(r))
+				return PTR_ERR(r);
 			ret = pshare_range_insert(pmm, r);
 			if (ret)
 				pshare_range_release(r);

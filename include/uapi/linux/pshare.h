@@ -62,7 +62,8 @@ struct pshare_version {
  * registered already and not VM_MERGEABLE under the kernel's KSM. Errors:
  * EINVAL (bad flags, weight, domain, range or memory type), ENOMEM (a hole in
  * the range, or no memory), EBUSY (VM_MERGEABLE), EEXIST (overlap),
- * ENOSPC (65535 registrations), EINTR (a signal on first registration),
+ * ENOSPC (65535 registrations, or registered memory would pass four
+ * times the host's RAM), EINTR (a signal on first registration),
  * EFAULT (bad pointer). The
  * registration belongs to the caller's address space and ends on
  * %PSHARE_IOC_UNREGISTER, on munmap (or mremap away) of the range, or at exit.
