@@ -50,6 +50,18 @@ int main(void)
 	CHECK_ERRNO(t_register(hole, 3 * PAGE_SZ, 0), ENOMEM);
 	CHECK_ERRNO(t_register(hole + PAGE_SZ, PAGE_SZ, 0), ENOMEM);
 
+	/* More than four times RAM, mapped but never touched: -ENOSPC. */
+	{
+		size_t big = 5 * (size_t)t_meminfo("MemTotal") * 1024;
+		void *huge = mmap(NULL, big, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+
+		CHECK(huge != MAP_FAILED, "mmap %zu bytes", big);
+		CHECK_ERRNO(t_register(huge, big, 0), ENOSPC);
+		munmap(huge, big);
+	}
+
 	/* Not private anonymous memory: -EINVAL. */
 	shared = mmap(NULL, 4 * PAGE_SZ, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
