@@ -11,9 +11,14 @@
 #                    (TORTURE_SECS=600) and 100000 fuzzer calls; on the
 #                    stock kernel, a million fuzzer calls (FUZZ_CALLS=310000
 #                    per thread, 4 threads). About 25 minutes.
+#   make tools       the operator tools psharectl and psharetop (tools/)
+#   make install     mm/pshare.ko into /lib/modules/<release>/extra for the
+#                    kernel of KDIR, depmod, then the tools into
+#                    $(PREFIX)/sbin (PREFIX=/usr/local; DESTDIR= stages it)
 #
 # KDIR= builds against another kernel tree. PSHARE_CACHE= moves the cache
-# (default /var/cache/pshare).
+# (default /var/cache/pshare). dkms.conf installs through DKMS instead
+# (Documentation/tools.rst).
 
 SHELL := /bin/bash
 KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
@@ -23,7 +28,8 @@ TORTURE_SECS ?= 600
 FUZZ_CALLS ?= 310000
 FUZZ_DEBUG_CALLS ?= 25000
 
-.PHONY: all module deps testkernel check check-host demo torture clean checkpatch
+.PHONY: all module deps testkernel check check-host demo torture clean checkpatch \
+	tools install
 
 all: module
 
@@ -56,6 +62,19 @@ torture:
 	tests/qemu/run --kernel stock --name stock-fuzz --suite none \
 		--append "TEST_TIMEOUT=7200" \
 		--cmd "t_fuzz -c $(FUZZ_CALLS) -t 4" --timeout 7800 --quiet
+
+tools:
+	$(MAKE) -C tools
+
+# The release of the kernel KDIR builds for: where the module goes.
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	"$(KDIR)/include/generated/utsrelease.h" 2>/dev/null)
+
+install: module tools
+	@[ -n "$(KREL)" ] || { echo "No kernel release in $(KDIR)" >&2; exit 1; }
+	install -D -m 0644 mm/pshare.ko "$(DESTDIR)/lib/modules/$(KREL)/extra/pshare.ko"
+	$(if $(DESTDIR),,depmod -a "$(KREL)")
+	$(MAKE) -C tools install
 
 clean:
 	rm -rf "$(BUILD)" mm/pshare.ko tests/guest/bin

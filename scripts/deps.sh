@@ -9,6 +9,8 @@ pkgs=(
 	# building modules and the test kernel
 	build-essential bc bison flex libssl-dev libelf-dev dwarves ccache
 	kmod rsync xz-utils cpio python3
+	# installing the module for the host's kernels (dkms.conf)
+	dkms
 	# the QEMU test host and its guest
 	qemu-system-x86 busybox-static
 	# benchmark plots

@@ -1,0 +1,403 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Host test: the operator tools. tools/ builds (normal and STATIC=1, with no
+# warning), and psharectl and psharetop work against a made-up sysfs tree
+# (PSHARE_SYSFS, PSHARE_PARAMS) without the module: set writes valid values
+# and refuses bad ones and read-only files with exit 2, writing nothing; a
+# write the "kernel" fails is exit 1; the JSON parses; psharetop -b prints
+# its blocks. tests/host/fakedev.c, preloaded, answers the ioctls on a
+# plain file as /dev/pshare would, so that the process list, the estimate
+# per domain and the structures the target commands pass are checked too.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+ok() { echo "ok: $*"; passes=$((passes + 1)); }
+bad() { echo "not ok: $*"; fails=$((fails + 1)); }
+check() {	# STATUS DESCRIPTION: the command before it decides
+	if [ "$1" -eq 0 ]; then ok "${2//$'\n'/ | }"; else bad "${2//$'\n'/ | }"; fi
+}
+
+# --- build ---
+make -B -C "$top/tools" progs > "$tmp/build.log" 2>&1
+check $? "make -C tools builds"
+make -B -C "$top/tools" STATIC=1 progs >> "$tmp/build.log" 2>&1
+check $? "make -C tools STATIC=1 builds"
+if grep -E 'warning:|error:' "$tmp/build.log"; then
+	bad "the build printed warnings"
+else
+	ok "no compiler warnings"
+fi
+dyn=$top/tools/bin stat=$top/tools/bin/static
+for p in psharectl psharetop; do
+	[ -x "$dyn/$p" ] && readelf -l "$dyn/$p" | grep -q INTERP
+	check $? "$p is built, dynamically linked"
+	[ -x "$stat/$p" ] && ! readelf -l "$stat/$p" | grep -q INTERP
+	check $? "$p STATIC=1 is statically linked"
+done
+gcc -shared -fPIC -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
+	-o "$tmp/fakedev.so" "$top/tests/host/fakedev.c" -ldl
+check $? "the fake device builds"
+
+# --- a made-up /sys/kernel/mm/pshare and module parameters ---
+fake=$tmp/fake
+mkdir -p "$fake/sys" "$fake/params"
+while IFS='|' read -r name val; do
+	echo "$val" > "$fake/sys/$name"
+done <<'EOF'
+run|1
+sleep_millisecs|100
+max_page_sharing|256
+scan_mb_per_ghz|4
+rate_max_pages|1024
+scan_time_secs|3600
+max_cpu_percent|20
+thp_split|never [pressure] always
+mem_thresholds|6 4 2 1
+salting|2
+zero_across_domains|1
+full_scans|12
+pages_shared|4097
+pages_sharing|12291
+pages_unshared|9828
+pages_volatile|3
+zero_pages_sharing|6552
+metadata_bytes|1803264
+general_profit|75378688
+pages_scanned|123456
+pages_merged|20000
+scan_cpu_msecs|1234
+cpu_throttled|0
+cpu_mhz|4890
+scan_cap_pages|5007
+scan_rate_pages|1024
+memory_state|high
+memory_state_entries|1 0 0 0
+shrinker_calls|0
+thp_scanned|0
+thp_splits|0
+thp_split_candidates|0
+thp_dup_subpages|0
+estimate_pages|2900
+estimate_zero_pages|700
+version|0.1.0
+EOF
+echo Y > "$fake/params/madvise"
+echo -1 > "$fake/params/group"
+touch "$fake/dev"
+export PSHARE_SYSFS=$fake/sys PSHARE_PARAMS=$fake/params PSHARE_DEV=/nonexistent
+
+snap() { (cd "$fake" && grep -r . sys params | sort); }
+orig=$(snap)
+restore_fake() {
+	rm -rf "$fake/sys/salting"
+	echo 2 > "$fake/sys/salting"
+	(cd "$fake" && echo "$orig" | while IFS= read -r l; do
+		f=${l%%:*}; echo "${l#*:}" > "$f"; done)
+}
+value() { cat "$fake/$1"; }
+# run WANT_RC DESCRIPTION CMD...: the status, stdout in $out, stderr in $err
+run() {
+	local want=$1 desc=$2 rc
+	shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+	if [ "$rc" -eq "$want" ]; then
+		ok "$desc (exit $rc)"
+		return 0
+	fi
+	bad "$desc: exit $rc, want $want"
+	sed 's/^/    | /' "$tmp/out" "$tmp/err" | head -20
+	return 1
+}
+
+for bin in "$dyn" "$stat"; do
+	ctl=$bin/psharectl
+	kind=$([ "$bin" = "$dyn" ] && echo dynamic || echo static)
+	echo "--- psharectl ($kind) against the made-up sysfs"
+	restore_fake
+
+	# Valid values are written, normalised as sysfs wants them.
+	for t in "sleep_millisecs=250|sys/sleep_millisecs|250" \
+		 "run=estimate|sys/run|3" "run=0|sys/run|0" \
+		 "mem_thresholds=8,5,3,1|sys/mem_thresholds|8 5 3 1" \
+		 "mem_thresholds=9 6 3 0|sys/mem_thresholds|9 6 3 0" \
+		 "thp_split=never|sys/thp_split|never" \
+		 "salting=0|sys/salting|0" \
+		 "zero_across_domains=0|sys/zero_across_domains|0" \
+		 "scan_time_secs=0|sys/scan_time_secs|0" \
+		 "rate_max_pages=4194304|sys/rate_max_pages|4194304" \
+		 "madvise=0|params/madvise|0"; do
+		IFS='|' read -r arg file want <<< "$t"
+		run 0 "set $arg" "$ctl" set "$arg" &&
+			{ [ "$(value "$file")" = "$want" ]
+			  check $? "  $file is now '$want' (is '$(value "$file")')"; }
+	done
+	restore_fake
+	run 0 "set of two tunables at once" "$ctl" set max_cpu_percent=50 \
+		scan_mb_per_ghz=0
+	[ "$(value sys/max_cpu_percent) $(value sys/scan_mb_per_ghz)" = "50 0" ]
+	check $? "  both written"
+
+	# Bad values, junk, read-only and unknown names: exit 2, nothing written.
+	restore_fake
+	for arg in run=4 run=-1 run=1x run= "run= 1" run=0x1 sleep_millisecs=0 \
+		   sleep_millisecs=1001 max_page_sharing=1 max_page_sharing=65537 \
+		   scan_mb_per_ghz=65537 rate_max_pages=0 rate_max_pages=4194305 \
+		   scan_time_secs=604801 max_cpu_percent=0 max_cpu_percent=101 \
+		   salting=3 zero_across_domains=2 madvise=2 \
+		   max_page_sharing=99999999999999999999999 \
+		   thp_split=sometimes thp_split=1 "thp_split=[never]" \
+		   "mem_thresholds=6 4 4 1" "mem_thresholds=6 4 2" \
+		   "mem_thresholds=6 4 2 1 0" "mem_thresholds=100 4 2 1" \
+		   "mem_thresholds=6 4 2 x" "mem_thresholds=1 2 3 4" \
+		   pages_shared=1 general_profit=0 version=9 estimate_pages=1 \
+		   estimate_zero_pages=1 memory_state=low group=5 \
+		   no_such_knob=1 ../sys/run=1 run "=1"; do
+		run 2 "set '$arg' is refused" "$ctl" set "$arg"
+		[ "$(snap)" = "$orig" ]
+		check $? "  nothing was written"
+		[ -n "$err" ]
+		check $? "  it says why: $err"
+	done
+	run 2 "a bad value among good ones" "$ctl" set sleep_millisecs=300 run=9
+	[ "$(snap)" = "$orig" ]
+	check $? "  writes none of them"
+	echo "$err" | grep -q 'run=9: out of range (valid: 0 to 3)'
+	check $? "  and names the bad one and the range"
+	run 2 "read-only is said so" "$ctl" set pages_sharing=0
+	echo "$err" | grep -q 'pages_sharing is read-only'
+	check $? "  message: $err"
+
+	# A write the kernel refuses: exit 1 and strerror.
+	rm "$fake/sys/salting"
+	mkdir "$fake/sys/salting"
+	run 1 "a failed write is exit 1" "$ctl" set salting=1
+	echo "$err" | grep -q 'write salting=1: Is a directory'
+	check $? "  with strerror: $err"
+	restore_fake
+
+	# get
+	run 0 "get run" "$ctl" get run
+	[ "$out" = run=1 ]
+	check $? "  prints run=1 (got '$out')"
+	run 0 "get thp_split madvise" "$ctl" get thp_split madvise
+	[ "$out" = "thp_split=pressure
+madvise=1" ]
+	check $? "  the choice in brackets, Y as 1 (got '$out')"
+	run 0 "get -n mem_thresholds" "$ctl" get -n mem_thresholds
+	[ "$out" = "6 4 2 1" ]
+	check $? "  the value only (got '$out')"
+	run 0 "get of every tunable" "$ctl" get
+	[ "$(echo "$out" | wc -l)" -eq 12 ] && echo "$out" | grep -qx salting=2 &&
+		echo "$out" | grep -qx zero_across_domains=1
+	check $? "  12 lines, the new ones included"
+	run 0 "get a counter" "$ctl" get pages_sharing
+	[ "$out" = pages_sharing=12291 ]
+	check $? "  prints it (got '$out')"
+	run 2 "get an unknown name" "$ctl" get no_such_knob
+	run 0 "get --json" "$ctl" get --json
+	echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["run"] == 1 and d["thp_split"] == "pressure", d
+assert d["mem_thresholds"] == [6, 4, 2, 1] and d["madvise"] == 1, d'
+	check $? "  parses, with the right types"
+
+	# status and estimate without the device
+	run 0 "status without the device" "$ctl" status
+	echo "$out" | grep -q '^processes: not shown: /nonexistent: No such file or directory' &&
+		echo "$out" | grep -q '^  pages_sharing  *12291$' &&
+		echo "$out" | grep -q '^  madvise  *Y$'
+	check $? "  host figures, parameters, and why the processes are missing"
+	run 0 "status --json without the device" "$ctl" status --json
+	echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+h = d["host"]
+assert h["pages_sharing"] == 12291 and h["general_profit"] == 75378688, h
+assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
+assert h["memory_state_entries"] == [1, 0, 0, 0], h
+assert h["version"] == "0.1.0" and len(h) == 36, len(h)
+assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
+assert d["processes"] is None and "No such file" in d["processes_error"], d'
+	check $? "  parses: host, parameters, processes null with the reason"
+	run 1 "estimate --json without the device" "$ctl" estimate --json
+	echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["estimate_pages"] == 2900 and d["estimate_zero_pages"] == 700, d
+assert d["would_save_pages"] == 3600 and d["estimating"] is False, d
+assert d["processes"] is None, d'
+	check $? "  parses, host estimate"
+	run 1 "list without the device" "$ctl" list
+	echo "$err" | grep -q 'list: /nonexistent: No such file or directory'
+	check $? "  says why: $err"
+	PSHARE_SYSFS=$tmp/none run 1 "status without the module" "$ctl" status
+	echo "$err" | grep -q 'is the pshare module loaded'
+	check $? "  says so: $err"
+
+	# usage
+	run 0 "--help" "$ctl" --help
+	for c in status list get set register unregister domain enable disable \
+		 estimate version; do
+		run 0 "$c --help" "$ctl" "$c" --help
+		echo "$out" | grep -q "^usage: psharectl $c"
+		check $? "  shows its usage"
+	done
+	run 2 "no command" "$ctl"
+	run 2 "unknown command" "$ctl" frobnicate
+	run 2 "register without --pid" "$ctl" register
+	run 2 "register, unaligned range" "$ctl" register --pid 1 --range 0x1001:4096
+	run 2 "register, range of length 0" "$ctl" register --pid 1 --range 0:0
+	run 2 "register, bad length suffix" "$ctl" register --pid 1 --range 0:4X
+	run 2 "register, weight 10001" "$ctl" register --pid 1 --weight 10001
+	run 2 "register, salt 2^63" "$ctl" register --pid 1 --domain 9223372036854775808
+	run 2 "domain 2^63" "$ctl" domain --pid 1 0x8000000000000000
+	run 2 "domain without SALT" "$ctl" domain --pid 1
+	run 2 "enable with --domain" "$ctl" enable --pid 1 --domain 3
+	run 2 "list with a stray argument" "$ctl" list foo
+	run 1 "register without the device" "$ctl" register --pid 1
+	echo "$err" | grep -q '/nonexistent: No such file or directory'
+	check $? "  says why: $err"
+
+	echo "--- psharetop ($kind) without the device"
+	start=$(date +%s.%N)
+	run 0 "psharetop -b -n 2 -d 1" "$bin/psharetop" -b -n 2 -d 1
+	took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	[ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ]
+	check $? "  two blocks"
+	for row in 'memory state +high' 'scan rate +1024 of cap 5007 pages/s' \
+		   'pshared CPU' 'full scans +12' 'shared-common +16.0 MiB' \
+		   'shared +48.0 MiB' 'zero +25.6 MiB' 'saved +73.6 MiB' \
+		   'metadata +1.7 MiB' 'profit +71.9 MiB' \
+		   'processes: not shown: /nonexistent'; do
+		[ "$(echo "$out" | grep -cE "$row")" -eq 2 ]
+		check $? "  row '$row' in both"
+	done
+	echo "$out" | grep -q estimate
+	[ $? -ne 0 ]
+	check $? "  no estimate row while run is 1"
+	awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 5) }'
+	check $? "  one refresh interval between them (${took}s)"
+	case "$out" in *$'\033'*) bad "  escapes in batch output" ;; *) ok "  no escapes" ;; esac
+	echo 3 > "$fake/sys/run"
+	run 0 "psharetop -b in estimate mode" "$bin/psharetop" -b
+	echo "$out" | grep -q 'estimate  *would save 14.1 MiB: 2900 pages by merging, 700 zero pages'
+	check $? "  shows the estimate"
+	[ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 1 ]
+	check $? "  one block by default with -b"
+	restore_fake
+	run 0 "psharetop -h" "$bin/psharetop" -h
+	run 2 "psharetop -s bogus" "$bin/psharetop" -s bogus
+	run 2 "psharetop -d 0" "$bin/psharetop" -b -d 0
+	PSHARE_SYSFS=$tmp/none run 1 "psharetop without the module" "$bin/psharetop" -b
+done
+
+echo "--- with the fake device (tests/host/fakedev.c)"
+ctl=$dyn/psharectl
+export PSHARE_DEV=$fake/dev FAKE_PSHARE_LOG=$tmp/ioctl.log
+export LD_PRELOAD=$tmp/fakedev.so
+run 0 "list" "$ctl" list
+echo "$out" | grep -qE '^ +101 vm-a +proc:17 +whole +5 +8192 +1000 +3000 +500 +3500$' &&
+	echo "$out" | grep -qE '^ +202 vm-b +5 +whole,disabled +2 +4096 ' &&
+	echo "$out" | grep -qE '^ +303 qemu "x"\\ +5 +madvise,mixed ' &&
+	echo "$out" | grep -qE 'TOTAL +14336 +1200 +3100 +550 +3650$'
+check $? "  pid, comm, domain proc:N or salt, flags, figures, total"
+run 0 "list -m" "$ctl" list -m
+echo "$out" | grep -qE '^ +101 vm-a .* 32.0 +3.9 +11.7 +2.0 +13.7$'
+check $? "  in MiB"
+run 0 "list --json" "$ctl" list --json
+echo "$out" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["processes"]
+assert [x["pid"] for x in p] == [101, 202, 303], p
+assert p[0]["domain"] == "proc:17" and p[0]["domain_value"] == 2**63 + 17
+assert p[0]["saved"] == 3500 and abs(p[0]["saved_mib"] - 13.67) < 0.01
+assert p[1]["flags"] == "whole,disabled" and p[1]["domain"] == "5"
+assert p[2]["comm"] == "qemu \"x\"\\" and p[2]["flags"] == "madvise,mixed"'
+check $? "  parses, figures and escaping right"
+run 0 "status --json" "$ctl" status --json
+echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d["processes"]) == 3 and "processes_error" not in d'
+check $? "  parses, with the processes"
+run 0 "estimate" "$ctl" estimate
+echo "$out" | grep -qE '^proc:17 +1 +2000 +600 +2600 ' &&
+	echo "$out" | grep -qE '^5 \(mixed\) +2 +1300 +100 +1400 '
+check $? "  per domain: est_saved and est_zero summed over its processes"
+run 0 "estimate --json" "$ctl" estimate --json
+echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+dom = {x["domain"]: x for x in d["domains"]}
+assert dom["proc:17"]["would_save_pages"] == 2600, dom
+assert dom["5"]["would_save_pages"] == 1400 and dom["5"]["processes"] == 2
+assert [x["pid"] for x in d["processes"]] == [101, 202, 303], d'
+check $? "  parses, per domain and per process"
+run 0 "version" "$ctl" version
+echo "$out" | grep -q 'device: ABI 1, module 0.1.0, features 0x3: rate domains'
+check $? "  the device's answer"
+
+: > "$tmp/ioctl.log"
+run 0 "register the whole process" "$ctl" register --pid 4242
+run 0 "register a range" "$ctl" register --pid 4242 \
+	--range 0x7f0000000000:2M --domain 7 --weight 300
+run 0 "unregister" "$ctl" unregister --pid 4242
+run 0 "unregister a range" "$ctl" unregister --pid 4242 --range 4096:8K
+run 0 "domain" "$ctl" domain --pid 4242 0x10
+run 0 "domain 0 clears" "$ctl" domain --pid 4242 0
+run 0 "disable" "$ctl" disable --pid 4242
+run 0 "enable a range" "$ctl" enable --pid 4242 --range 1G:1G
+cat > "$tmp/want.log" <<'EOF'
+REGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
+REGISTER_TARGET pid=4242 flags=0 start=0x7f0000000000 length=0x200000 domain=7 weight=300 enable=0 reserved=0
+UNREGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
+UNREGISTER_TARGET pid=4242 flags=0 start=0x1000 length=0x2000 domain=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 domain=16 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=2 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=2 start=0x40000000 length=0x40000000 domain=0 weight=0 enable=1 reserved=0
+EOF
+diff "$tmp/want.log" "$tmp/ioctl.log"
+check $? "  the ioctls got exactly the structures they should"
+FAKE_PSHARE_TARGET_ERR=ESRCH run 1 "register of a missing process" \
+	"$ctl" register --pid 4242
+echo "$err" | grep -q 'register pid 4242: No such process'
+check $? "  strerror: $err"
+
+run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
+[ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ] &&
+	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REGISTERED +SHARED +ZERO +SAVED')" -eq 2 ]
+check $? "  two blocks with the process header"
+echo "$out" | grep -E '^ +[0-9]+ ' | head -3 | awk '{print $1}' | tr '\n' ' ' |
+	grep -qx '101 303 202 '
+check $? "  sorted by saved, largest first"
+echo "$out" | grep -qE '^ +101 vm-a +proc:17 +32.0 +15.6 +2.0 +13.7$' &&
+	echo "$out" | grep -qE '^ +202 vm-b +5 off +16.0 '
+check $? "  rows in MiB; a disabled process marked"
+echo "$out" | sed -n '/^=== /{n;p}' | tail -1 | grep -qE 'pshared CPU +0.0 %'
+check $? "  the second block has the CPU use"
+run 0 "psharetop -s pid" "$dyn/psharetop" -b -s pid
+echo "$out" | grep -E '^ +[0-9]+ ' | awk '{print $1}' | tr '\n' ' ' | grep -qx '101 202 303 '
+check $? "  sorted by pid"
+run 0 "psharetop -s registered" "$dyn/psharetop" -b -s registered
+echo "$out" | grep -E '^ +[0-9]+ ' | awk '{print $1}' | tr '\n' ' ' | grep -qx '101 202 303 '
+check $? "  sorted by registered"
+run 0 "psharetop -s zero" "$dyn/psharetop" -b -s zero
+echo "$out" | grep -E '^ +[0-9]+ ' | awk '{print $1}' | tr '\n' ' ' | grep -qx '101 303 202 '
+check $? "  sorted by zero"
+FAKE_PSHARE_LIST_ERR=EPERM run 0 "psharetop when LIST gives EPERM" "$dyn/psharetop" -b
+echo "$out" | grep -q 'processes: not shown: .*Operation not permitted (the process list needs CAP_SYS_ADMIN)' &&
+	echo "$out" | grep -qE 'saved +73.6 MiB'
+check $? "  host rows and the reason"
+FAKE_PSHARE_LIST_ERR=EPERM run 0 "status when LIST gives EPERM" "$ctl" status
+echo "$out" | grep -q 'processes: not shown: .*Operation not permitted'
+check $? "  says so"
+unset LD_PRELOAD
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
