@@ -208,8 +208,9 @@ static void *fuzz(void *arg)
 			expect(ioctl(fd, PSHARE_IOC_VERSION, ptr ? ptr : &v),
 			       ptr_errs, "VERSION");
 		} else if (k < 72) {
+			/* 0x00 to 0x07 are the defined commands. */
 			expect(ioctl(fd, _IOC(rnd(&s) % 4, PSHARE_IOC_MAGIC,
-					      4 + rnd(&s) % 200, rnd(&s) % 64),
+					      8 + rnd(&s) % 200, rnd(&s) % 64),
 				     &reg), cmd_errs, "unknown command");
 		} else if (k < 73) {
 			expect(ioctl(-1 - (int)(rnd(&s) % 100),
