@@ -32,7 +32,8 @@ int main(void)
 	CHECK(ioctl(fd, PSHARE_IOC_VERSION, &v) == 0, "VERSION: %s",
 	      strerror(errno));
 	CHECK(v.abi == PSHARE_ABI_VERSION, "abi %u", v.abi);
-	CHECK(v.features == PSHARE_FEATURE_RATE, "features %#x", v.features);
+	CHECK(v.features == (PSHARE_FEATURE_RATE | PSHARE_FEATURE_DOMAINS),
+	      "features %#x", v.features);
 	CHECK(memchr(v.module_version, 0, sizeof(v.module_version)) != NULL,
 	      "version string not terminated");
 	printf("  module version %s, ABI %u\n", v.module_version, v.abi);

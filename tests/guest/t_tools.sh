@@ -272,6 +272,11 @@ check $? "status --json lists the processes"
 for p in $pa $pb; do
 	psharectl unregister --pid $p
 	check $? "psharectl unregister --pid $p"
+	# The operator's salt outlives the registrations until cleared.
+	[ "$(num $p registered)" = 0 ] && [ "$(field $p salt)" = 42 ]
+	check $? "$p after unregister: registered $(num $p registered), salt $(field $p salt)"
+	psharectl domain --pid $p 0
+	check $? "psharectl domain --pid $p 0"
 	[ -z "$(proc_json $p)" ]; check $? "$p no longer listed"
 done
 psharectl unregister --pid $pa 2> /tmp/t_tools.err
