@@ -53,7 +53,7 @@ if [ "$mode" = all ]; then
 fi
 if [ "$mode" != host ]; then
 	echo "=== stock kernel (guest suite)"
-	tests/qemu/run --kernel stock --quiet --results "$results" ||
+	tests/qemu/run --kernel stock --with-qemu --quiet --results "$results" ||
 		echo "(console: .build/qemu-stock.log)"
 	echo "=== stock kernel, 640 MiB (memory-pressure suite)"
 	tests/qemu/run --kernel stock --name stock-pressure --mem 640M \
