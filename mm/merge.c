@@ -348,7 +348,9 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		struct pshare_range *r2 = pshare_range_by_id(id2);
 		struct page *page2;
 
-		if (!r2 || r2->domain != r->domain || idx2 >= r2->npages)
+		/* A disabled registration's hints linger: they pair no more. */
+		if (!r2 || r2->domain != r->domain || idx2 >= r2->npages ||
+		    !pshare_range_active(r2))
 			continue;
 		page2 = pshare_hint_page(r2, idx2, hash);
 		if (!page2)

