@@ -653,6 +653,7 @@ unsigned long pshare_prune_nodes(void)
 			continue;
 		kpage = pshare_node_page(node, false);
 		if (kpage) {
+			pshare_ops_drop_orphan_swap(kpage);
 			put_page(kpage);
 			alive++;
 		}

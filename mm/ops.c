@@ -446,3 +446,24 @@ int pshare_ops_init(void)
 	pshare_zero_hash = pshare_ops_hash(ZERO_PAGE(0));
 	return 0;
 }
+
+/**
+ * pshare_ops_drop_orphan_swap() - let an unmapped merged page leave swap
+ * @kpage: a merged page with no mapping on record, referenced
+ *
+ * A merged page that nobody maps may linger in the swap cache after the
+ * last swap entry went (an exit whose unmap could not lock it): nothing
+ * but reclaim would free it, and its node holds the module. Free its swap
+ * slot, which drops the cache's reference, if no swap entry needs it.
+ */
+void pshare_ops_drop_orphan_swap(struct page *kpage)
+{
+	struct folio *folio = page_folio(kpage);
+
+	if (!folio_test_swapcache(folio) || folio_mapped(folio) ||
+	    !folio_trylock(folio))
+		return;
+	if (folio_test_swapcache(folio) && !folio_mapped(folio))
+		pshare_sym.folio_free_swap(folio);
+	folio_unlock(folio);
+}

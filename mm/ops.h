@@ -23,6 +23,7 @@ u64 pshare_ops_hash(struct page *page);
 bool pshare_ops_is_zero(struct page *page);
 bool pshare_ops_page_busy(struct page *page);
 void pshare_ops_put_anon_vma(struct anon_vma *anon_vma);
+void pshare_ops_drop_orphan_swap(struct page *kpage);
 int pshare_ops_init(void);
 
 extern u64 pshare_zero_hash;

@@ -55,7 +55,16 @@ int main(void)
 	CHECK(verify(mem) == 0, "content after refused rmmod");
 
 	CHECK(t_sysfs_set("run", 2) == 0, "run=2");
-	CHECK(system("rmmod pshare") == 0, "rmmod after run=2");
+	/*
+	 * A merged page that lost its last mapping may still sit in the swap
+	 * cache or an LRU batch (earlier tests swap): its node holds the
+	 * module until pshared sees the page go, within seconds.
+	 */
+	for (i = 0; i < 40 && system("rmmod pshare 2>/dev/null"); i++)
+		usleep(500000);
+	CHECK(i < 40, "rmmod after run=2 refused for 20 s");
+	if (i)
+		printf("  rmmod after run=2 took %d retries\n", i);
 	CHECK(t_count_ksm(mem, N) == 0, "KSM pages after rmmod");
 	CHECK(verify(mem) == 0, "content after rmmod");
 	snprintf(cmd, sizeof(cmd), "insmod %s", ko ? ko : "/lib/pshare/pshare.ko");
