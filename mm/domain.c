@@ -420,6 +420,7 @@ unlock:
 static void pshare_proc_info_fill(struct pshare_mm *pmm,
 				  struct pshare_proc_info *info)
 {
+	struct pshare_proc_stats st;
 	struct pshare_range *r;
 
 	memset(info, 0, sizeof(*info));
@@ -439,12 +440,13 @@ static void pshare_proc_info_fill(struct pshare_mm *pmm,
 		info->flags |= PSHARE_PROC_DISABLED;
 	if (pmm->madvised)
 		info->flags |= PSHARE_PROC_MADVISE;
-	info->registered = pmm->registered;
-	info->shared = pmm->owned;
-	info->sharing = pmm->items - pmm->owned;
-	info->zero = pmm->zero;
-	info->saved = info->sharing + info->zero;
-	info->scanned = pmm->scanned;
+	pshare_mm_stats(pmm, &st);
+	info->registered = st.registered;
+	info->shared = st.shared;
+	info->sharing = st.sharing;
+	info->zero = st.zero;
+	info->saved = st.saved;
+	info->scanned = st.scanned;
 	info->est_saved = pmm->est_dup;
 	info->est_zero = pmm->est_zero;
 	strscpy(info->comm, pmm->comm, sizeof(info->comm));

@@ -392,6 +392,7 @@ void pshare_estimate_clear(void);
 int pshare_unregister(struct mm_struct *mm, unsigned long start,
 		      unsigned long len);
 int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st);
+void pshare_mm_stats(struct pshare_mm *pmm, struct pshare_proc_stats *st);
 void pshare_process_unmapped(struct pshare_mm *pmm);
 void pshare_reap_dead(void);
 void pshare_page_gone(struct pshare_range *r, unsigned long idx);

@@ -984,6 +984,23 @@ unlock:
 }
 
 /**
+ * pshare_mm_stats() - fill @st with @pmm's figures
+ * @pmm: an address space
+ * @st: its fields other than @reserved are written
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_mm_stats(struct pshare_mm *pmm, struct pshare_proc_stats *st)
+{
+	st->registered = pmm->registered;
+	st->shared = pmm->owned;
+	st->sharing = pmm->items - pmm->owned;
+	st->zero = pmm->zero;
+	st->saved = st->sharing + st->zero;
+	st->scanned = pmm->scanned;
+}
+
+/**
  * pshare_query() - @mm's sharing statistics
  * @mm: the caller's address space
  * @st: filled in; all zero if nothing is registered
@@ -999,12 +1016,7 @@ int pshare_query(struct mm_struct *mm, struct pshare_proc_stats *st)
 	pmm = pshare_mm_find(mm);
 	if (pmm) {
 		pshare_process_unmapped(pmm);
-		st->registered = pmm->registered;
-		st->shared = pmm->owned;
-		st->sharing = pmm->items - pmm->owned;
-		st->zero = pmm->zero;
-		st->saved = st->sharing + st->zero;
-		st->scanned = pmm->scanned;
+		pshare_mm_stats(pmm, st);
 	}
 	mutex_unlock(&pshare_engine_lock);
 	return 0;
