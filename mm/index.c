@@ -12,12 +12,12 @@
  *   its hash. It is open addressed, probed over a fixed window, and never
  *   deleted from: a hint is checked against its page's metadata when it is
  *   found, and a stale one is simply overwritten. The table has one 8-byte
- *   slot per registered page, rounded up to a power of two; with the 4-byte
- *   page metadata word, a registered page costs 12 to 20 bytes until it
- *   merges.
+ *   slot per registered page, plus an eighth to grow into (a shrink waits
+ *   until it has half again as many slots as pages); with the 4-byte page
+ *   metadata word, a registered page costs 13 to 16 bytes until it merges.
  */
 #include <linux/hash.h>
-#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
@@ -33,9 +33,11 @@ static struct rb_root pshare_stable_root = RB_ROOT;
 #define HINT_IDX_BITS	36
 #define HINT_PROBES	16
 #define HINT_MIN_SLOTS	1024UL
+/* Slots are allocated in multiples of this. */
+#define HINT_SLOT_STEP	1024UL
 
 static u64 *pshare_hints;
-static unsigned long pshare_hint_slots;	/* a power of two, or 0 */
+static unsigned long pshare_hint_slots;	/* a multiple of HINT_SLOT_STEP, or 0 */
 
 static int pshare_key_cmp(u64 d1, u64 h1, u64 d2, u64 h2)
 {
@@ -127,9 +129,22 @@ struct pshare_stable_node *pshare_index_stable_any(void)
 	return n ? rb_entry(n, struct pshare_stable_node, node) : NULL;
 }
 
+/*
+ * The first slot of the probe window: the key, mixed to 64 bits (hash_64()
+ * gives only 32), scaled to the table by its high bits.
+ */
 static unsigned long pshare_hint_slot(u64 domain, u64 hash)
 {
-	return hash_64(hash ^ hash_64(domain, 64), ilog2(pshare_hint_slots));
+	u64 key = (hash ^ (domain * GOLDEN_RATIO_64)) * GOLDEN_RATIO_64;
+
+	return mul_u64_u64_shr(key, pshare_hint_slots, 64);
+}
+
+/* Slot @i of the probe window that starts at @slot, wrapping. */
+static unsigned long pshare_hint_probe(unsigned long slot, unsigned long i)
+{
+	slot += i;
+	return slot < pshare_hint_slots ? slot : slot - pshare_hint_slots;
 }
 
 static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
@@ -158,14 +173,14 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 			    unsigned long self_idx, unsigned int *pos,
 			    u32 *id, unsigned long *idx)
 {
-	unsigned long slot, i, mask = pshare_hint_slots - 1;
 	u64 tag = hash >> (64 - HINT_TAG_BITS);
+	unsigned long slot, i;
 
 	if (!pshare_hint_slots)
 		return false;
 	slot = pshare_hint_slot(domain, hash);
 	for (i = *pos; i < HINT_PROBES; i++) {
-		u64 h = pshare_hints[(slot + i) & mask];
+		u64 h = pshare_hints[pshare_hint_probe(slot, i)];
 		u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 		unsigned long hidx = (h >> HINT_TAG_BITS) &
 				     ((1UL << HINT_IDX_BITS) - 1);
@@ -182,6 +197,7 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 	*pos = HINT_PROBES;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_find);
 
 /* Is the hint in @h still true of its page? */
 static bool pshare_hint_live(u64 h)
@@ -206,22 +222,24 @@ static bool pshare_hint_live(u64 h)
  */
 void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
 {
-	unsigned long slot, i, free = HINT_PROBES, mask = pshare_hint_slots - 1;
+	unsigned long slot, i, free = HINT_PROBES;
 	u64 hint = pshare_hint_make(hash, id, idx);
 
 	if (!pshare_hint_slots)
 		return;
 	slot = pshare_hint_slot(domain, hash);
 	for (i = 0; i < HINT_PROBES; i++) {
-		u64 h = pshare_hints[(slot + i) & mask];
+		u64 h = pshare_hints[pshare_hint_probe(slot, i)];
 
 		if (h == hint)
 			return;
 		if (free == HINT_PROBES && !pshare_hint_live(h))
 			free = i;
 	}
-	pshare_hints[(slot + (free == HINT_PROBES ? 0 : free)) & mask] = hint;
+	pshare_hints[pshare_hint_probe(slot, free == HINT_PROBES ? 0 : free)] =
+		hint;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_insert);
 
 /** pshare_index_hint_clear() - forget every hint */
 void pshare_index_hint_clear(void)
@@ -229,29 +247,38 @@ void pshare_index_hint_clear(void)
 	if (pshare_hints)
 		memset(pshare_hints, 0, pshare_hint_slots * sizeof(u64));
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_clear);
 
 /**
  * pshare_index_resize() - size the hint table for @pages registered pages
  * @pages: pages registered in all
  *
- * One slot per page, rounded up to a power of two. Hints are only hints:
- * a resize drops them and the next pass puts them back.
+ * One slot per page and an eighth more, in steps of HINT_SLOT_STEP: so a
+ * few pages registered more do not drop the hints. The table grows when
+ * there are more pages than slots, and shrinks when it has half again as
+ * many slots as pages; between the two, a page costs 8 to 12 bytes here.
+ * Hints are only hints: a resize drops them and the next pass puts them
+ * back.
  *
  * Return: 0, or -ENOMEM (the old table stays).
  */
 int pshare_index_resize(unsigned long pages)
 {
-	unsigned long slots = pages ? roundup_pow_of_two(max(pages,
-							     HINT_MIN_SLOTS)) : 0;
+	unsigned long have = pshare_hint_slots, slots = 0;
 	u64 *table = NULL;
 
-	if (slots == pshare_hint_slots)
-		return 0;
-	/* Shrink lazily: only when a quarter would do. */
-	if (slots && slots < pshare_hint_slots && slots * 4 > pshare_hint_slots)
+	if (pages) {
+		unsigned long most = max(pages + pages / 2, HINT_MIN_SLOTS);
+
+		if (pages <= have && have <= most)
+			return 0;
+		slots = round_up(max(pages + pages / 8, HINT_MIN_SLOTS),
+				 HINT_SLOT_STEP);
+	}
+	if (slots == have)
 		return 0;
 	if (slots) {
-		table = kvcalloc(slots, sizeof(u64), GFP_KERNEL | __GFP_NOWARN);
+		table = pshare_calloc_array(slots, sizeof(u64));
 		if (!table)
 			return -ENOMEM;
 	}
@@ -264,6 +291,7 @@ int pshare_index_resize(unsigned long pages)
 	pshare_hint_slots = slots;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_resize);
 
 /** pshare_index_exit() - free the hint table; the stable tree is empty */
 void pshare_index_exit(void)

@@ -269,6 +269,7 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 	struct pshare_stable_node *node, *next;
 	struct pshare_rmap_item *item = NULL;
 	bool merged = false;
+	int err;
 
 	for (node = pshare_index_stable_first(r->domain, hash); node;
 	     node = next) {
@@ -280,17 +281,18 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 		kpage = pshare_node_page(node, false);
 		if (!kpage)
 			continue;	/* stale, now removed */
-		if (kpage != page && !pshare_ops_pages_identical(page, kpage)) {
-			put_page(kpage);	/* a hash collision */
-			continue;
-		}
 		if (!item)
 			item = pshare_item_alloc();
 		if (!item || pshare_item_reserve(r, idx)) {
 			put_page(kpage);
 			break;
 		}
-		if (!pshare_merge_at(r, idx, page, kpage, item)) {
+		/*
+		 * Same domain and same 64-bit xxh64: no compare before the one
+		 * under the page lock, which a hash collision fails (-ENOENT).
+		 */
+		err = pshare_merge_at(r, idx, page, kpage, item);
+		if (!err) {
 			lock_page(kpage);
 			pshare_item_link(node, item, r, idx);
 			unlock_page(kpage);
@@ -298,7 +300,8 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 			merged = true;
 		}
 		put_page(kpage);
-		break;
+		if (err != -ENOENT)
+			break;
 	}
 	if (item)
 		pshare_item_free(item);

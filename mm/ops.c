@@ -177,13 +177,31 @@ bool pshare_ops_is_zero(struct page *page)
 	return zero;
 }
 
-/** pshare_ops_pages_identical() - byte compare two pages */
+/**
+ * pshare_ops_pages_identical() - compare every byte of two pages
+ * @a: a page
+ * @b: another
+ *
+ * Four words at a time, one branch for the four: identical pages, the
+ * common case on a merge, are read to the end, faster than memcmp()
+ * takes them a word and a branch at a time.
+ *
+ * Return: true if the pages hold the same bytes.
+ */
 bool pshare_ops_pages_identical(struct page *a, struct page *b)
 {
-	void *pa = kmap_local_page(a);
-	void *pb = kmap_local_page(b);
-	bool same = !memcmp(pa, pb, PAGE_SIZE);
+	const u64 *pa = kmap_local_page(a);
+	const u64 *pb = kmap_local_page(b);
+	bool same = true;
+	unsigned int i;
 
+	for (i = 0; i < PAGE_SIZE / sizeof(u64); i += 4) {
+		if ((pa[i] ^ pb[i]) | (pa[i + 1] ^ pb[i + 1]) |
+		    (pa[i + 2] ^ pb[i + 2]) | (pa[i + 3] ^ pb[i + 3])) {
+			same = false;
+			break;
+		}
+	}
 	kunmap_local(pb);
 	kunmap_local(pa);
 	return same;
@@ -346,7 +364,9 @@ out_mn:
  * The byte compare happens under @page's lock, after write protection, so
  * that the content cannot change between the compare and the merge.
  *
- * Return: 0 if merged, -EFAULT or -EBUSY if not; @page is then unchanged.
+ * Return: 0 if merged; -ENOENT if the bytes differ (@page was write
+ * protected for the compare), -EFAULT or -EBUSY if it could not be tried.
+ * @page's content is unchanged in every case.
  */
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 			 struct page *page, struct page *kpage)
@@ -379,6 +399,8 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 			err = 0;
 		} else if (pshare_ops_pages_identical(page, kpage)) {
 			err = pshare_replace(vma, addr, page, kpage, orig_pte);
+		} else {
+			err = -ENOENT;
 		}
 	}
 out_unlock:

@@ -7,10 +7,12 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/pshare.h>
 #include <linux/types.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <pshare/compat.h>
 
@@ -364,6 +366,23 @@ static inline void pshare_meta_alloced(const void *p, size_t size)
 static inline void pshare_meta_freed(const void *p, size_t size)
 {
 	pshare_meta_account(-pshare_alloc_bytes(p, size));
+}
+
+/*
+ * A zeroed array of @n elements of @size, for per-page metadata: from the
+ * slab up to a page, else page by page from vmalloc. kvcalloc() tries the
+ * page allocator first, whose power-of-two blocks almost double the cost
+ * of an array just past a power of two. Free it with kvfree().
+ */
+static inline void *pshare_calloc_array(size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (check_mul_overflow(n, size, &bytes))
+		return NULL;
+	if (bytes <= PAGE_SIZE)
+		return kzalloc(bytes, GFP_KERNEL);
+	return __vmalloc(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 }
 
 /* Does @r take part in sharing (neither it nor its process disabled)? */

@@ -672,7 +672,7 @@ static struct pshare_range *pshare_range_alloc(unsigned long start,
 	r->npages = npages;
 	r->salt = salt;
 	r->weight = weight ? weight : PSHARE_WEIGHT_DEFAULT;
-	r->meta = kvcalloc(npages, sizeof(u32), GFP_KERNEL | __GFP_NOWARN);
+	r->meta = pshare_calloc_array(npages, sizeof(u32));
 	r->chunks = kvcalloc(pshare_nr_chunks(r), sizeof(void *), GFP_KERNEL | __GFP_NOWARN);
 	if (r->meta)
 		pshare_meta_alloced(r->meta, npages * sizeof(u32));

@@ -87,15 +87,21 @@ static struct {
 	u64 ended_cpu;
 } pshare_cursor;
 
+/*
+ * The page's xxh64. A zero page, common in guests, skips the hash: checking
+ * for zero bytes stops at the first that is not, so it costs other pages
+ * little, and a zero page far less than hashing it.
+ */
 static u64 pshare_hash(struct page *page)
 {
-	u64 hash = pshare_ops_hash(page);
+	u64 hash;
 
-	if (hash_bits && hash_bits < 64) {
-		/* Keep the zero page's hash, so zero pages still go fast. */
-		if (hash != pshare_zero_hash)
-			hash &= (1ULL << hash_bits) - 1;
-	}
+	if (pshare_ops_is_zero(page))
+		return pshare_zero_hash;
+	hash = pshare_ops_hash(page);
+
+	if (hash_bits && hash_bits < 64)
+		hash &= (1ULL << hash_bits) - 1;
 	return hash;
 }
 

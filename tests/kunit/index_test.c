@@ -6,6 +6,7 @@
  * every merge, tells the contents apart.
  */
 #include <kunit/test.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include "index.h"
@@ -102,7 +103,45 @@ static void pshare_index_compare_sees_one_byte(struct kunit *test)
 	__free_page(p2);
 }
 
+/*
+ * Hints spread over the whole table: with one slot per page, most of a
+ * table's worth of pages with different hashes can be found again. (A
+ * window start that ignored the hash's high bits once put every hint in
+ * the first 16 slots.)
+ */
+static void pshare_index_hints_spread(struct kunit *test)
+{
+	const unsigned long n = 4096;
+	unsigned long i, idx, found = 0;
+	unsigned int pos;
+	u32 id;
+
+	mutex_lock(&pshare_engine_lock);
+	KUNIT_ASSERT_EQ(test, pshare_index_resize(n), 0);
+	pshare_index_hint_clear();
+	/* Id 65535 names no registration here: the hints are never live. */
+	for (i = 0; i < n; i++)
+		pshare_index_hint_insert(5, hash_64(i, 64) * GOLDEN_RATIO_64 + i,
+					 0xffff, i);
+	for (i = 0; i < n; i++) {
+		u64 hash = hash_64(i, 64) * GOLDEN_RATIO_64 + i;
+
+		pos = 0;
+		while (pshare_index_hint_find(5, hash, 0, 0, &pos, &id, &idx)) {
+			if (idx == i) {
+				found++;
+				break;
+			}
+		}
+	}
+	/* KUnit runs at load, with nothing registered: drop the table. */
+	pshare_index_resize(0);
+	mutex_unlock(&pshare_engine_lock);
+	KUNIT_EXPECT_GE(test, found, n / 2);
+}
+
 static struct kunit_case pshare_index_cases[] = {
+	KUNIT_CASE(pshare_index_hints_spread),
 	KUNIT_CASE(pshare_index_collisions_never_match),
 	KUNIT_CASE(pshare_index_compare_sees_one_byte),
 	{}
