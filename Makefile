@@ -11,6 +11,9 @@
 #                    (TORTURE_SECS=600) and 100000 fuzzer calls; on the
 #                    stock kernel, a million fuzzer calls (FUZZ_CALLS=310000
 #                    per thread, 4 threads). About 25 minutes.
+#   make bench       the kernel's KSM against pshare in one stock-kernel
+#                    boot: CSV, plots and a summary in .build/bench
+#                    (Documentation/performance.rst). About 30 minutes.
 #   make tools       the operator tools psharectl and psharetop (tools/)
 #   make install     mm/pshare.ko into /lib/modules/<release>/extra for the
 #                    kernel of KDIR, depmod, then the tools into
@@ -28,8 +31,8 @@ TORTURE_SECS ?= 600
 FUZZ_CALLS ?= 310000
 FUZZ_DEBUG_CALLS ?= 25000
 
-.PHONY: all module deps testkernel check check-host demo torture clean checkpatch \
-	tools install
+.PHONY: all module deps testkernel check check-host demo torture bench clean \
+	checkpatch tools install
 
 all: module
 
@@ -62,6 +65,9 @@ torture:
 	tests/qemu/run --kernel stock --name stock-fuzz --suite none \
 		--append "TEST_TIMEOUT=7200" \
 		--cmd "t_fuzz -c $(FUZZ_CALLS) -t 4" --timeout 7800 --quiet
+
+bench:
+	tests/bench/run
 
 tools:
 	$(MAKE) -C tools

@@ -20,7 +20,7 @@ out=${2:?usage: build-module.sh KDIR OUTDIR}
 mkdir -p "$out/include/generated"
 cd "$top"
 rsync -aR --include='*/' --include='*.c' --include='*.h' --include='Kbuild' \
-	--exclude='*' Kbuild mm include tests/kunit "$out/"
+	--exclude='*' Kbuild mm include tests/kunit tests/bench "$out/"
 
 scripts/kabi-gen.sh "$kdir" > "$out/include/generated/pshare_kabi.h.tmp"
 if cmp -s "$out/include/generated/pshare_kabi.h.tmp" \

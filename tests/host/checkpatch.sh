@@ -25,7 +25,7 @@ else
 fi
 cp="perl $tmp/checkpatch.pl --no-tree -f --strict --terse --show-types"
 rc=0
-$cp --ignore MACRO_ARG_REUSE mm/*.c mm/*.h tests/kunit/*.c \
+$cp --ignore MACRO_ARG_REUSE mm/*.c mm/*.h tests/kunit/*.c tests/bench/*.c \
 	include/uapi/linux/pshare.h > "$tmp/out" || rc=1
 $cp --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,EXPORT_SYMBOL \
 	include/pshare/compat.h >> "$tmp/out" || rc=1

@@ -53,7 +53,7 @@ src=$tmp/src/pshare-$ver
 mkdir -p "$src" "$tmp/dkms" "$tmp/install/$krel"
 rsync -aR --include='*/' --include='*.c' --include='*.h' --include='Kbuild' \
 	--include='*.sh' --include='dkms.conf' --exclude='*' \
-	dkms.conf Kbuild mm include scripts tests/kunit "$src/"
+	dkms.conf Kbuild mm include scripts tests/kunit tests/bench "$src/"
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms"
        --installtree "$tmp/install")
 
