@@ -13,7 +13,7 @@
 #                    per thread, 4 threads). About 25 minutes.
 #   make bench       the kernel's KSM against pshare in one stock-kernel
 #                    boot: CSV, plots and a summary in .build/bench
-#                    (Documentation/performance.rst). About 30 minutes.
+#                    (Documentation/performance.rst). About 10 minutes.
 #   make tools       the operator tools psharectl and psharetop (tools/)
 #   make install     mm/pshare.ko into /lib/modules/<release>/extra for the
 #                    kernel of KDIR, depmod, then the tools into

@@ -10,9 +10,10 @@
  * then times XXB_ROUNDS rounds of
  * - hashing every page, as pshare_ops_hash() does: xxh64 of the kmapped
  *   page, seed 0 (4096 hashes per round);
- * - comparing every pair of twin pages, as pshare_ops_pages_identical()
- *   does: memcmp of the two kmapped pages, which being equal are read to
- *   the end (2048 compares per round, each reading two pages).
+ * - comparing every pair of twin pages with the kernel's memcmp() (what
+ *   pshare_ops_pages_identical() used before it compared four words per
+ *   branch): the pages, being equal, are read to the end (2048 compares
+ *   per round, each reading two pages).
  * The figure kept for each is the median round divided by the operations in
  * a round: an interrupt or, in a guest, the host taking the vCPU away
  * lengthens a round or two, and the median ignores them where the mean
