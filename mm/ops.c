@@ -130,12 +130,17 @@ bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
  * @vma: the VMA, mmap_lock held for read
  * @addr: user address
  *
+ * A page under migration is waited for, as break_ksm() does: seen as
+ * nothing mapped, a merged page in flight would lose its rmap item while
+ * its new copy is mapped again, out of reach of unmerging.
+ *
  * Return: the page (maybe the zero page) or NULL if nothing is mapped.
  */
 struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr)
 {
-	struct page *page = pshare_sym.follow_page(vma, addr, FOLL_GET);
+	struct page *page = pshare_sym.follow_page(vma, addr,
+						   FOLL_GET | FOLL_MIGRATION);
 
 	return IS_ERR_OR_NULL(page) ? NULL : page;
 }
