@@ -9,14 +9,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 report=$top/tests/bench/report.sh
 sample=$top/tests/bench/testdata/sample.log
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-ok() { echo "ok: $*"; passes=$((passes + 1)); }
-bad() { echo "not ok: $*"; fails=$((fails + 1)); }
-check() {	# STATUS DESCRIPTION: the command before it decides
-	if [ "$1" -eq 0 ]; then ok "$2"; else bad "$2"; fi
-}
+. "$top/tests/host/lib/harness.sh"
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 
 command -v gnuplot > /dev/null || { bad "gnuplot is missing (make deps)"; exit 1; }
@@ -145,5 +138,4 @@ check $? "  64 rows left"
 [ $? -eq 2 ]
 check $? "one argument: usage, exit 2"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+host_done

@@ -10,14 +10,7 @@
 # per domain and the structures the target commands pass are checked too.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-ok() { echo "ok: $*"; passes=$((passes + 1)); }
-bad() { echo "not ok: $*"; fails=$((fails + 1)); }
-check() {	# STATUS DESCRIPTION: the command before it decides
-	if [ "$1" -eq 0 ]; then ok "${2//$'\n'/ | }"; else bad "${2//$'\n'/ | }"; fi
-}
+. "$top/tests/host/lib/harness.sh"
 
 # --- build ---
 make -B -C "$top/tools" progs > "$tmp/build.log" 2>&1
@@ -399,5 +392,4 @@ echo "$out" | grep -q 'processes: not shown: .*Operation not permitted'
 check $? "  says so"
 unset LD_PRELOAD
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+host_done
