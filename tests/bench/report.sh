@@ -229,15 +229,16 @@ function converge(r,   k, p, w, x) {
 	FIG = sprintf("%s %.2f", r, k / p)
 	return k / p >= 4 ? "MET" : "NOT MET"
 }
-# ns of scanner CPU per scanned page, "" if not known: over the middle of
-# the first pass (pass1_ns_per_page) where the run measured it, else over
-# the whole run
-function nsper(r, e,   c, s, p) {
-	p = get(r, e, "pass1_ns_per_page")
-	if (!na(p) && p + 0 > 0)
-		return p
+# ns of scanner CPU per scanned page over the whole run, "" if not known
+function nsrun(r, e,   c, s) {
 	c = get(r, e, "cpu_s"); s = get(r, e, "scanned")
 	return (na(c) || na(s) || s + 0 == 0) ? "" : c * 1e9 / s
+}
+# the same over the middle of the first pass (pass1_ns_per_page) where the
+# run measured it, else over the whole run
+function nsper(r, e,   p) {
+	p = get(r, e, "pass1_ns_per_page")
+	return (!na(p) && p + 0 > 0) ? p : nsrun(r, e)
 }
 FILENAME == resf {
 	run = eng = ""
@@ -360,8 +361,7 @@ END {
 	# 6. near the limit: all of the CPU of a run that merges a whole
 	# workload and goes on scanning it, per page scanned
 	r = "mixed-256-converge"
-	c = get(r, "pshare", "cpu_s"); s = get(r, "pshare", "scanned")
-	a = (na(c) || na(s) || s + 0 == 0) ? "" : c * 1e9 / s
+	a = nsrun(r, "pshare")
 	if (a == "" || na(XXH) || XXH + 0 == 0)
 		goal(6, "near the limit", r " pshare ns per scanned page / xxh64 ns per page -",
 			"<= 1.5", "N/A")

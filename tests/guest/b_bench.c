@@ -35,7 +35,6 @@
  * mismatch fails the run (exit 1). The oracle's ideal saving is the number
  * of pages minus the number of distinct contents, counted by the workload.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -75,39 +74,6 @@ static const char *eng_name(void)
 	return opt.eng == ENG_KSM ? "ksm" : "pshare";
 }
 
-static long ksm_stat(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
-	return t_read_long(path);
-}
-
-/* The pid of kernel thread @comm, or -1. */
-static pid_t thread_pid(const char *comm)
-{
-	char path[300], buf[64];
-	struct dirent *d;
-	DIR *dir = opendir("/proc");
-	pid_t pid = -1;
-
-	while (dir && (d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		if (t_read_file(path, buf, sizeof(buf)) < 0)
-			continue;
-		buf[strcspn(buf, "\n")] = 0;
-		if (!strcmp(buf, comm)) {
-			pid = atoi(d->d_name);
-			break;
-		}
-	}
-	if (dir)
-		closedir(dir);
-	return pid;
-}
-
 static pid_t eng_pid;
 
 /*
@@ -130,7 +96,7 @@ static double eng_cpu(void)
 static long eng_saved(void)
 {
 	if (opt.eng == ENG_KSM)
-		return ksm_stat("pages_sharing");
+		return t_ksm("pages_sharing");
 	return t_sysfs("pages_sharing") + t_sysfs("zero_pages_sharing");
 }
 
@@ -138,13 +104,13 @@ static long eng_saved(void)
 static long eng_scanned(void)
 {
 	if (opt.eng == ENG_KSM)
-		return ksm_stat("pages_scanned");
+		return t_ksm("pages_scanned");
 	return t_sysfs("pages_scanned");
 }
 
 static long eng_full_scans(void)
 {
-	return opt.eng == ENG_KSM ? ksm_stat("full_scans") :
+	return opt.eng == ENG_KSM ? t_ksm("full_scans") :
 				    t_sysfs("full_scans");
 }
 
@@ -160,10 +126,10 @@ static long eng_metadata(void)
 
 	if (opt.eng == ENG_PSHARE)
 		return t_sysfs("metadata_bytes");
-	chains = ksm_stat("stable_node_chains");
-	return 64 * (ksm_stat("pages_shared") + ksm_stat("pages_sharing") +
-		     ksm_stat("pages_unshared") + ksm_stat("pages_volatile")) +
-	       64 * (ksm_stat("pages_shared") + (chains > 0 ? chains : 0));
+	chains = t_ksm("stable_node_chains");
+	return 64 * (t_ksm("pages_shared") + t_ksm("pages_sharing") +
+		     t_ksm("pages_unshared") + t_ksm("pages_volatile")) +
+	       64 * (t_ksm("pages_shared") + (chains > 0 ? chains : 0));
 }
 
 static long ksm_to_scan;
@@ -183,7 +149,7 @@ static void eng_setup(void)
 			t_ksm_set("sleep_millisecs", 0);
 		}
 		t_ksm_set("pages_to_scan", ksm_to_scan);
-		eng_pid = thread_pid("ksmd");
+		eng_pid = t_thread_pid("ksmd");
 		return;
 	}
 	t_ksm_set("run", 2);
@@ -198,7 +164,7 @@ static void eng_setup(void)
 		t_sysfs_set("max_cpu_percent", 100);
 		t_sysfs_set("sleep_millisecs", 10);
 	}
-	eng_pid = thread_pid("pshared");
+	eng_pid = t_thread_pid("pshared");
 }
 
 /* Start scanning: the memory is registered or madvised already. */
@@ -217,7 +183,7 @@ static void eng_stop(void)
 
 	if (opt.eng == ENG_KSM) {
 		t_ksm_set("run", 2);
-		for (i = 0; i < 300 && ksm_stat("pages_shared") > 0; i++)
+		for (i = 0; i < 300 && t_ksm("pages_shared") > 0; i++)
 			usleep(100000);
 		return;
 	}

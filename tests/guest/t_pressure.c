@@ -32,7 +32,6 @@
 #define OVER_MB		16
 #define STEP_MB		1
 #define STEP_US		25000
-#define KSM		"/sys/kernel/mm/ksm/"
 
 enum mode { OFF, PSHARE, KSMD };
 static const char * const mode_name[] = { "off", "pshare", "ksm" };
@@ -94,7 +93,7 @@ static void settle(enum mode mode)
 		if (mode == PSHARE && t_sysfs("thp_split_candidates") >= VM_MB / 2)
 			return;
 		if (mode == KSMD) {
-			now = t_read_long(KSM "pages_sharing");
+			now = t_ksm("pages_sharing");
 			if (now > 0 && now == last && i % 10 == 0)
 				return;
 			if (i % 10 == 0)
@@ -111,7 +110,7 @@ static long saved(enum mode mode)
 	if (mode == PSHARE)
 		return t_sysfs("pages_sharing") + t_sysfs("zero_pages_sharing");
 	if (mode == KSMD)
-		return t_read_long(KSM "pages_sharing");
+		return t_ksm("pages_sharing");
 	return 0;
 }
 

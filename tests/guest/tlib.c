@@ -274,25 +274,40 @@ void t_expect_stat(const char *name, long want)
  * Read /proc/PID/@file of the (kernel) thread named @comm into @buf.
  * Returns bytes read, or -1 if there is no such thread.
  */
-int t_thread_file(const char *comm, const char *file, char *buf, size_t len)
+/* The pid of the (kernel) thread named @comm, or -1. */
+pid_t t_thread_pid(const char *comm)
 {
-	char path[300];
+	char path[300], buf[64];
 	struct dirent *d;
 	DIR *dir = opendir("/proc");
-	int n = -1;
+	pid_t pid = -1;
 
 	while (dir && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		if (t_read_file(path, buf, len) < 0 ||
-		    strncmp(buf, comm, strlen(comm)) || buf[strlen(comm)] != '\n')
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/%s", d->d_name, file);
-		n = t_read_file(path, buf, len);
-		break;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if (t_read_file(path, buf, sizeof(buf)) < 0)
+			continue;
+		buf[strcspn(buf, "\n")] = 0;
+		if (!strcmp(buf, comm)) {
+			pid = atoi(d->d_name);
+			break;
+		}
 	}
 	if (dir)
 		closedir(dir);
-	return n;
+	return pid;
+}
+
+int t_thread_file(const char *comm, const char *file, char *buf, size_t len)
+{
+	pid_t pid = t_thread_pid(comm);
+	char path[300];
+
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return t_read_file(path, buf, len);
 }
 
 /* Voluntary context switches so far of the kernel thread @comm, or -1. */
@@ -370,6 +385,15 @@ long t_anon_huge_kb(void)
 		return -1;
 	p = strstr(buf, "AnonHugePages:");
 	return p ? atol(p + 14) : -1;
+}
+
+/* A counter or tunable of the kernel's KSM, /sys/kernel/mm/ksm/@name, or -1. */
+long t_ksm(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	return t_read_long(path);
 }
 
 /* Set a tunable of the kernel's KSM, /sys/kernel/mm/ksm/@name. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 extern int t_failures;
 extern const char *t_name;
@@ -59,6 +60,7 @@ int t_check(const void *page, uint64_t seed);
 void *t_map(size_t pages);
 void t_expect_stat(const char *name, long want);
 long t_thread_switches(const char *comm);
+pid_t t_thread_pid(const char *comm);
 int t_thread_file(const char *comm, const char *file, char *buf, size_t len);
 int t_count_ksm(char *mem, int n);
 uint64_t t_pagemap(void *addr);
@@ -67,12 +69,12 @@ double t_thread_cpu(const char *comm);
 long t_meminfo(const char *field);
 long t_vmstat(const char *field);
 long t_anon_huge_kb(void);
+long t_ksm(const char *name);
 void t_ksm_set(const char *name, long v);
 double t_now(void);
 int t_wait_stat(const char *name, long want, int timeout_s);
 
 /* A child process with memory of its own: see tlib.c. */
-#include <sys/types.h>
 struct t_peer {
 	pid_t pid;
 	int cmd;
