@@ -199,15 +199,25 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_find);
 
-/* Is the hint in @h still true of its page? */
+/*
+ * Must the hint in @h be kept? Yes while its page is unshared, unless the
+ * estimate mode found the page an earlier twin (PSHARE_PM_EST_DUP): the
+ * first copy of a content is hinted and pairs every later one, so the
+ * later copies' hints only fill the table, and a full probe window would
+ * overwrite live hints and lose pairs from the estimate.
+ */
 static bool pshare_hint_live(u64 h)
 {
 	u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 	unsigned long hidx = (h >> HINT_TAG_BITS) & ((1UL << HINT_IDX_BITS) - 1);
 	struct pshare_range *r = h ? pshare_range_by_id(hid) : NULL;
+	u32 m;
 
-	return r && hidx < r->npages &&
-	       (r->meta[hidx] & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED;
+	if (!r || hidx >= r->npages)
+		return false;
+	m = r->meta[hidx];
+	return (m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED &&
+	       !(m & PSHARE_PM_EST_DUP);
 }
 
 /**

@@ -354,6 +354,24 @@ static void pshare_scan_step(struct pshare_range *r)
 }
 
 /*
+ * Let ioctls and sysfs writes in between two pages of @r's turn, and say
+ * whether the turn may go on. pshare_scan_forget() moves the cursor off a
+ * registration that goes away, so @r is valid if the cursor is still on
+ * it. A disable, a run of 0 or 2, or the process's exit may also have
+ * come meanwhile, and each has already dropped what it had to drop (a
+ * disable unmerged @r): scanning on would merge pages behind its back.
+ */
+static bool pshare_scan_resched(struct pshare_range *r)
+{
+	mutex_unlock(&pshare_engine_lock);
+	cond_resched();
+	mutex_lock(&pshare_engine_lock);
+	return pshare_cursor.range == r && pshare_range_active(r) &&
+	       !READ_ONCE(r->pmm->dead) &&
+	       pshare_run_scans(READ_ONCE(pshare_tun.run));
+}
+
+/*
  * Spend the registrations' credit, round robin, PSHARE_TURN_PAGES at a
  * time, until none has a page of credit left or @deadline (ktime) passes.
  * Returns with the lock held.
@@ -386,14 +404,8 @@ static void pshare_scan_serve(u64 deadline)
 			r->credit -= PSHARE_CREDIT_PAGE;
 			if (!(++n % 32) && ktime_get_ns() > deadline)
 				goto out;
-			if (need_resched()) {
-				/* Let ioctls in; pshare_scan_forget() keeps us valid. */
-				mutex_unlock(&pshare_engine_lock);
-				cond_resched();
-				mutex_lock(&pshare_engine_lock);
-				if (pshare_cursor.range != r)
-					break;	/* @r went away */
-			}
+			if (need_resched() && !pshare_scan_resched(r))
+				break;
 		}
 		if (pshare_cursor.range == r)
 			pshare_cursor.range = pshare_next_range(r);
