@@ -575,8 +575,9 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
  * For the estimate mode. Of k pages with one content in one domain, k - 1
  * would be saved: a page counts if a merged page of its content exists, or
  * if a hinted twin (byte-compared) comes before it in (registration id,
- * page index) order, so that the first of them never counts. Every page
- * is hinted, so the count settles from the second full scan on.
+ * page index) order, so that the first of them never counts. The pages
+ * that do not count are hinted, the first copy of each content among
+ * them, so the count settles from the second full scan on.
  *
  * Return: %PSHARE_PM_EST_ZERO, %PSHARE_PM_EST_DUP or 0.
  * Context: pshare_engine_lock held, no mmap_lock.
@@ -602,7 +603,11 @@ u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
 			est = PSHARE_PM_EST_DUP;
 		put_page(page2);
 	}
-	pshare_hint(r, idx, hash);
+	/* A page with an earlier twin needs no hint: see pshare_hint_live(). */
+	if (est)
+		pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
+	else
+		pshare_hint(r, idx, hash);
 	return est;
 }
 
