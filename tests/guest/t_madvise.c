@@ -19,15 +19,6 @@ static uint64_t seed(int i)
 	return 700 + i % 32;
 }
 
-static int verify(char *mem)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < N; i++)
-		bad += !t_check(mem + i * PAGE_SZ, seed(i));
-	return bad;
-}
-
 /* Does the VMA at @addr have VM_MERGEABLE ("mg" in smaps' VmFlags)? */
 static int mergeable(void *addr)
 {
@@ -112,7 +103,7 @@ int main(void)
 	CHECK(wait_registered(N / 2) == 0, "half unregistered");
 	CHECK(t_wait_scans(2, 300) == 0, "scans");
 	CHECK(t_count_ksm(a, N / 2) == 0, "first half merged again");
-	CHECK(verify(a) == 0, "content after MADV_UNMERGEABLE");
+	CHECK(t_verify(a, N, seed) == 0, "content after MADV_UNMERGEABLE");
 
 	/* And back: the whole range merges again. */
 	CHECK(madvise(a, N / 2 * PAGE_SZ, MADV_MERGEABLE) == 0, "again");
@@ -142,10 +133,11 @@ int main(void)
 	CHECK(wait_registered(N) == 0, "pshare let go of b");
 	CHECK(t_count_ksm(b, N) == 0, "b merged while ksmd is off");
 	CHECK(madvise(b, N * PAGE_SZ, MADV_UNMERGEABLE) == 0, "b back");
-	CHECK(verify(a) == 0 && verify(b) == 0, "content");
+	CHECK(t_verify(a, N, seed) == 0 && t_verify(b, N, seed) == 0,
+	      "content");
 
 	CHECK(t_unregister(a, N * PAGE_SZ) == 0, "unregister a");
-	CHECK(verify(a) == 0, "content after unregister");
+	CHECK(t_verify(a, N, seed) == 0, "content after unregister");
 	CHECK(t_wait_stat("metadata_bytes", 0, 30) == 0, "metadata freed");
 	return t_end();
 }

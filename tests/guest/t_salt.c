@@ -21,15 +21,6 @@ static uint64_t seed(int i)
 	return i < N - NZ ? 9000 + i : 0;
 }
 
-static int verify(char *mem)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < N; i++)
-		bad += !t_check(mem + i * PAGE_SZ, seed(i));
-	return bad;
-}
-
 /* KSM pages in this process and in the peer, each @want. */
 static void expect_ksm(const char *what, char *mem, struct t_peer *peer,
 		       int want)
@@ -40,7 +31,7 @@ static void expect_ksm(const char *what, char *mem, struct t_peer *peer,
 	CHECK(mine == want && theirs == want,
 	      "%s: KSM pages here %d, in the peer %ld, want %d each", what,
 	      mine, theirs, want);
-	CHECK(verify(mem) == 0 && t_peer_cmd(peer, 'v') == 0,
+	CHECK(t_verify(mem, N, seed) == 0 && t_peer_cmd(peer, 'v') == 0,
 	      "%s: content wrong", what);
 }
 
@@ -184,7 +175,7 @@ int main(void)
 	t_peer_stop(&peer);
 	CHECK(t_unregister(mem, N * PAGE_SZ) == 0 &&
 	      t_unregister(zeros, NZ * PAGE_SZ) == 0, "unregister");
-	CHECK(verify(mem) == 0, "content after unregister");
+	CHECK(t_verify(mem, N, seed) == 0, "content after unregister");
 	for (i = 0; i < NZ; i++)
 		CHECK(t_check(zeros + i * PAGE_SZ, 0), "zero page %d", i);
 	CHECK(t_wait_stat("metadata_bytes", 0, 30) == 0, "metadata freed");

@@ -25,15 +25,6 @@ static uint64_t seed(int i)
 	return 1000 + i / 2;
 }
 
-static int verify(char *mem)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < N; i++)
-		bad += !t_check(mem + i * PAGE_SZ, seed(i));
-	return bad;
-}
-
 /* Wait until pshared has begun merging @mem, then a little more. */
 static void merging_under_way(char *mem)
 {
@@ -68,7 +59,7 @@ static void expect_unmerged(char *mem, const char *what, int round)
 	      "%s, round %d: sharing %llu, shared %llu", what, round,
 	      (unsigned long long)info.sharing,
 	      (unsigned long long)info.shared);
-	n = verify(mem);
+	n = t_verify(mem, N, seed);
 	CHECK(n == 0, "%s, round %d: %d pages with wrong content", what,
 	      round, n);
 }
@@ -114,7 +105,7 @@ int main(void)
 		merged += t_count_ksm(mem, N) > 0;
 		CHECK(t_sysfs_set("run", 2) == 0, "run=2: %s", strerror(errno));
 		expect_unmerged(mem, "run=2", i);
-		CHECK(t_sysfs("pages_sharing") == 0 && t_sysfs("pages_shared") == 0,
+		CHECK(!t_sysfs("pages_sharing") && !t_sysfs("pages_shared"),
 		      "run=2, round %d: pages_sharing %ld, pages_shared %ld", i,
 		      t_sysfs("pages_sharing"), t_sysfs("pages_shared"));
 	}

@@ -237,6 +237,16 @@ int t_check(const void *page, uint64_t seed)
 	return 1;
 }
 
+/* How many of the @n pages at @mem do not hold what t_fill(@seed(i)) wrote. */
+int t_verify(const char *mem, int n, uint64_t (*seed)(int i))
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += !t_check(mem + (size_t)i * PAGE_SZ, seed(i));
+	return bad;
+}
+
 /* Private anonymous memory in small pages. */
 void *t_map(size_t pages)
 {

@@ -57,6 +57,7 @@ int t_is_ksm(void *addr);
 int t_is_zero_page(void *addr);
 void t_fill(void *page, uint64_t seed);
 int t_check(const void *page, uint64_t seed);
+int t_verify(const char *mem, int n, uint64_t (*seed)(int i));
 void *t_map(size_t pages);
 void t_expect_stat(const char *name, long want);
 long t_thread_switches(const char *comm);
