@@ -97,7 +97,7 @@ NR > 1 && ($3 == "ksm" || $3 == "pshare") {
 }' "$out/bench.csv"
 term=pngcairo
 if [ "${REPORT_TERMINAL:-}" = png ] ||
-   ! gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo; then
+   ! gnuplot -e 'set terminal' 2>&1 | grep -w pngcairo > /dev/null; then
 	term=png
 fi
 panels() {	# XCOLUMN: the plot command of each run's panel

@@ -83,7 +83,7 @@ dkms install -m pshare -v "$ver" -k "$krel" --no-depmod "${trees[@]}" \
 	> "$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "dkms install"; }
 [ -f "$tmp/install/$krel/updates/dkms/pshare.ko" ] ||
 	{ cat "$tmp/install.log"; fail "dkms install put no pshare.ko in updates/dkms"; }
-dkms status -m pshare "${trees[@]}" | grep -q "pshare/$ver, $krel, $arch: installed" ||
+dkms status -m pshare "${trees[@]}" | grep "pshare/$ver, $krel, $arch: installed" > /dev/null ||
 	fail "dkms status: $(dkms status -m pshare "${trees[@]}")"
 echo "ok: dkms install (into the temporary install tree): $(dkms status -m pshare "${trees[@]}")"
 

@@ -8,6 +8,10 @@
 # its blocks. tests/host/fakedev.c, preloaded, answers the ioctls on a
 # plain file as /dev/pshare would, so that the process list, the estimate
 # per domain and the structures the target commands pass are checked too.
+# With pipefail, "producer | grep -q" can fail when grep quits at the first
+# match and the producer, still writing, dies of SIGPIPE (bash's echo in a
+# pipe writes line by line): match text with here-strings, or let grep read
+# to the end.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/host/lib/harness.sh"
@@ -24,9 +28,9 @@ else
 fi
 dyn=$top/tools/bin stat=$top/tools/bin/static
 for p in psharectl psharetop; do
-	[ -x "$dyn/$p" ] && readelf -l "$dyn/$p" | grep -q INTERP
+	[ -x "$dyn/$p" ] && readelf -l "$dyn/$p" | grep INTERP > /dev/null
 	check $? "$p is built, dynamically linked"
-	[ -x "$stat/$p" ] && ! readelf -l "$stat/$p" | grep -q INTERP
+	[ -x "$stat/$p" ] && ! readelf -l "$stat/$p" | grep INTERP > /dev/null
 	check $? "$p STATIC=1 is statically linked"
 done
 gcc -shared -fPIC -O2 -Wall -Wextra -Werror -I"$top/include/uapi" \
@@ -158,17 +162,17 @@ for bin in "$dyn" "$stat"; do
 	run 2 "a bad value among good ones" "$ctl" set sleep_millisecs=300 run=9
 	[ "$(snap)" = "$orig" ]
 	check $? "  writes none of them"
-	echo "$err" | grep -q 'run=9: out of range (valid: 0 to 3)'
+	grep -q 'run=9: out of range (valid: 0 to 3)' <<< "$err"
 	check $? "  and names the bad one and the range"
 	run 2 "read-only is said so" "$ctl" set pages_sharing=0
-	echo "$err" | grep -q 'pages_sharing is read-only'
+	grep -q 'pages_sharing is read-only' <<< "$err"
 	check $? "  message: $err"
 
 	# A write the kernel refuses: exit 1 and strerror.
 	rm "$fake/sys/salting"
 	mkdir "$fake/sys/salting"
 	run 1 "a failed write is exit 1" "$ctl" set salting=1
-	echo "$err" | grep -q 'write salting=1: Is a directory'
+	grep -q 'write salting=1: Is a directory' <<< "$err"
 	check $? "  with strerror: $err"
 	restore_fake
 
@@ -184,8 +188,8 @@ madvise=1" ]
 	[ "$out" = "6 4 2 1" ]
 	check $? "  the value only (got '$out')"
 	run 0 "get of every tunable" "$ctl" get
-	[ "$(echo "$out" | wc -l)" -eq 12 ] && echo "$out" | grep -qx salting=2 &&
-		echo "$out" | grep -qx zero_across_domains=1
+	[ "$(echo "$out" | wc -l)" -eq 12 ] && grep -qx salting=2 <<< "$out" &&
+		grep -qx zero_across_domains=1 <<< "$out"
 	check $? "  12 lines, the new ones included"
 	run 0 "get a counter" "$ctl" get pages_sharing
 	[ "$out" = pages_sharing=12291 ]
@@ -201,9 +205,9 @@ assert d["mem_thresholds"] == [6, 4, 2, 1] and d["madvise"] == 1, d'
 
 	# status and estimate without the device
 	run 0 "status without the device" "$ctl" status
-	echo "$out" | grep -q '^processes: not shown: /nonexistent: No such file or directory' &&
-		echo "$out" | grep -q '^  pages_sharing  *12291$' &&
-		echo "$out" | grep -q '^  madvise  *Y$'
+	grep -q '^processes: not shown: /nonexistent: No such file or directory' <<< "$out" &&
+		grep -q '^  pages_sharing  *12291$' <<< "$out" &&
+		grep -q '^  madvise  *Y$' <<< "$out"
 	check $? "  host figures, parameters, and why the processes are missing"
 	run 0 "status --json without the device" "$ctl" status --json
 	echo "$out" | python3 -c '
@@ -226,10 +230,10 @@ assert d["would_save_pages"] == 3600 and d["estimating"] is False, d
 assert d["processes"] is None, d'
 	check $? "  parses, host estimate"
 	run 1 "list without the device" "$ctl" list
-	echo "$err" | grep -q 'list: /nonexistent: No such file or directory'
+	grep -q 'list: /nonexistent: No such file or directory' <<< "$err"
 	check $? "  says why: $err"
 	PSHARE_SYSFS=$tmp/none run 1 "status without the module" "$ctl" status
-	echo "$err" | grep -q 'is the pshare module loaded'
+	grep -q 'is the pshare module loaded' <<< "$err"
 	check $? "  says so: $err"
 
 	# usage
@@ -237,7 +241,7 @@ assert d["processes"] is None, d'
 	for c in status list get set register unregister domain enable disable \
 		 estimate version; do
 		run 0 "$c --help" "$ctl" "$c" --help
-		echo "$out" | grep -q "^usage: psharectl $c"
+		grep -q "^usage: psharectl $c" <<< "$out"
 		check $? "  shows its usage"
 	done
 	run 2 "no command" "$ctl"
@@ -253,7 +257,7 @@ assert d["processes"] is None, d'
 	run 2 "enable with --domain" "$ctl" enable --pid 1 --domain 3
 	run 2 "list with a stray argument" "$ctl" list foo
 	run 1 "register without the device" "$ctl" register --pid 1
-	echo "$err" | grep -q '/nonexistent: No such file or directory'
+	grep -q '/nonexistent: No such file or directory' <<< "$err"
 	check $? "  says why: $err"
 
 	echo "--- psharetop ($kind) without the device"
@@ -270,7 +274,7 @@ assert d["processes"] is None, d'
 		[ "$(echo "$out" | grep -cE "$row")" -eq 2 ]
 		check $? "  row '$row' in both"
 	done
-	echo "$out" | grep -q estimate
+	grep -q estimate <<< "$out"
 	[ $? -ne 0 ]
 	check $? "  no estimate row while run is 1"
 	awk -v t="$took" 'BEGIN { exit !(t >= 0.9 && t < 5) }'
@@ -278,7 +282,7 @@ assert d["processes"] is None, d'
 	case "$out" in *$'\033'*) bad "  escapes in batch output" ;; *) ok "  no escapes" ;; esac
 	echo 3 > "$fake/sys/run"
 	run 0 "psharetop -b in estimate mode" "$bin/psharetop" -b
-	echo "$out" | grep -q 'estimate  *would save 14.1 MiB: 2900 pages by merging, 700 zero pages'
+	grep -q 'estimate  *would save 14.1 MiB: 2900 pages by merging, 700 zero pages' <<< "$out"
 	check $? "  shows the estimate"
 	[ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 1 ]
 	check $? "  one block by default with -b"
@@ -294,13 +298,13 @@ ctl=$dyn/psharectl
 export PSHARE_DEV=$fake/dev FAKE_PSHARE_LOG=$tmp/ioctl.log
 export LD_PRELOAD=$tmp/fakedev.so
 run 0 "list" "$ctl" list
-echo "$out" | grep -qE '^ +101 vm-a +proc:17 +whole +5 +8192 +1000 +3000 +500 +3500$' &&
-	echo "$out" | grep -qE '^ +202 vm-b +5 +whole,disabled +2 +4096 ' &&
-	echo "$out" | grep -qE '^ +303 qemu "x"\\ +5 +madvise,mixed ' &&
-	echo "$out" | grep -qE 'TOTAL +14336 +1200 +3100 +550 +3650$'
+grep -qE '^ +101 vm-a +proc:17 +whole +5 +8192 +1000 +3000 +500 +3500$' <<< "$out" &&
+	grep -qE '^ +202 vm-b +5 +whole,disabled +2 +4096 ' <<< "$out" &&
+	grep -qE '^ +303 qemu "x"\\ +5 +madvise,mixed ' <<< "$out" &&
+	grep -qE 'TOTAL +14336 +1200 +3100 +550 +3650$' <<< "$out"
 check $? "  pid, comm, domain proc:N or salt, flags, figures, total"
 run 0 "list -m" "$ctl" list -m
-echo "$out" | grep -qE '^ +101 vm-a .* 32.0 +3.9 +11.7 +2.0 +13.7$'
+grep -qE '^ +101 vm-a .* 32.0 +3.9 +11.7 +2.0 +13.7$' <<< "$out"
 check $? "  in MiB"
 run 0 "list --json" "$ctl" list --json
 echo "$out" | python3 -c '
@@ -319,8 +323,8 @@ d = json.load(sys.stdin)
 assert len(d["processes"]) == 3 and "processes_error" not in d'
 check $? "  parses, with the processes"
 run 0 "estimate" "$ctl" estimate
-echo "$out" | grep -qE '^proc:17 +1 +2000 +600 +2600 ' &&
-	echo "$out" | grep -qE '^5 \(mixed\) +2 +1300 +100 +1400 '
+grep -qE '^proc:17 +1 +2000 +600 +2600 ' <<< "$out" &&
+	grep -qE '^5 \(mixed\) +2 +1300 +100 +1400 ' <<< "$out"
 check $? "  per domain: est_saved and est_zero summed over its processes"
 run 0 "estimate --json" "$ctl" estimate --json
 echo "$out" | python3 -c '
@@ -332,7 +336,7 @@ assert dom["5"]["would_save_pages"] == 1400 and dom["5"]["processes"] == 2
 assert [x["pid"] for x in d["processes"]] == [101, 202, 303], d'
 check $? "  parses, per domain and per process"
 run 0 "version" "$ctl" version
-echo "$out" | grep -q 'device: ABI 1, module 0.1.0, features 0x3: rate domains'
+grep -q 'device: ABI 1, module 0.1.0, features 0x3: rate domains' <<< "$out"
 check $? "  the device's answer"
 
 : > "$tmp/ioctl.log"
@@ -359,7 +363,7 @@ diff "$tmp/want.log" "$tmp/ioctl.log"
 check $? "  the ioctls got exactly the structures they should"
 FAKE_PSHARE_TARGET_ERR=ESRCH run 1 "register of a missing process" \
 	"$ctl" register --pid 4242
-echo "$err" | grep -q 'register pid 4242: No such process'
+grep -q 'register pid 4242: No such process' <<< "$err"
 check $? "  strerror: $err"
 
 run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
@@ -369,8 +373,8 @@ check $? "  two blocks with the process header"
 echo "$out" | grep -E '^ +[0-9]+ ' | head -3 | awk '{print $1}' | tr '\n' ' ' |
 	grep -qx '101 303 202 '
 check $? "  sorted by saved, largest first"
-echo "$out" | grep -qE '^ +101 vm-a +proc:17 +32.0 +15.6 +2.0 +13.7$' &&
-	echo "$out" | grep -qE '^ +202 vm-b +5 off +16.0 '
+grep -qE '^ +101 vm-a +proc:17 +32.0 +15.6 +2.0 +13.7$' <<< "$out" &&
+	grep -qE '^ +202 vm-b +5 off +16.0 ' <<< "$out"
 check $? "  rows in MiB; a disabled process marked"
 echo "$out" | sed -n '/^=== /{n;p}' | tail -1 | grep -qE 'pshared CPU +0.0 %'
 check $? "  the second block has the CPU use"
@@ -384,11 +388,11 @@ run 0 "psharetop -s zero" "$dyn/psharetop" -b -s zero
 echo "$out" | grep -E '^ +[0-9]+ ' | awk '{print $1}' | tr '\n' ' ' | grep -qx '101 303 202 '
 check $? "  sorted by zero"
 FAKE_PSHARE_LIST_ERR=EPERM run 0 "psharetop when LIST gives EPERM" "$dyn/psharetop" -b
-echo "$out" | grep -q 'processes: not shown: .*Operation not permitted (the process list needs CAP_SYS_ADMIN)' &&
-	echo "$out" | grep -qE 'saved +73.6 MiB'
+grep -q 'processes: not shown: .*Operation not permitted (the process list needs CAP_SYS_ADMIN)' <<< "$out" &&
+	grep -qE 'saved +73.6 MiB' <<< "$out"
 check $? "  host rows and the reason"
 FAKE_PSHARE_LIST_ERR=EPERM run 0 "status when LIST gives EPERM" "$ctl" status
-echo "$out" | grep -q 'processes: not shown: .*Operation not permitted'
+grep -q 'processes: not shown: .*Operation not permitted' <<< "$out"
 check $? "  says so"
 unset LD_PRELOAD
 
