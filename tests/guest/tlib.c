@@ -280,10 +280,6 @@ void t_expect_stat(const char *name, long want)
 
 #include <dirent.h>
 
-/*
- * Read /proc/PID/@file of the (kernel) thread named @comm into @buf.
- * Returns bytes read, or -1 if there is no such thread.
- */
 /* The pid of the (kernel) thread named @comm, or -1. */
 pid_t t_thread_pid(const char *comm)
 {
@@ -309,6 +305,10 @@ pid_t t_thread_pid(const char *comm)
 	return pid;
 }
 
+/*
+ * Read /proc/PID/@file of the (kernel) thread named @comm into @buf.
+ * Returns bytes read, or -1 if there is no such thread.
+ */
 int t_thread_file(const char *comm, const char *file, char *buf, size_t len)
 {
 	pid_t pid = t_thread_pid(comm);
