@@ -175,7 +175,7 @@ static int pshare_target_get(pid_t pid, struct task_struct **taskp,
 		put_pid(p);
 		if (!task)
 			return -ESRCH;
-		if (!pshare_sym.ptrace_may_access(task,
+		if (!pshare_call(ptrace_may_access)(task,
 						  PTRACE_MODE_ATTACH_REALCREDS)) {
 			put_task_struct(task);
 			return -EPERM;

@@ -6,6 +6,7 @@
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
+#include <pshare/compat.h>
 #include "pshare.h"
 
 /**
@@ -147,24 +148,26 @@ static unsigned long pshare_shrink_scan(struct shrinker *s,
 	return SHRINK_STOP;
 }
 
-static struct shrinker pshare_shrinker = {
-	.count_objects = pshare_shrink_count,
-	.scan_objects = pshare_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *pshare_shrinker;
 
 /** pshare_memstate_init() - register the shrinker */
 int pshare_memstate_init(void)
 {
-	int ret = register_shrinker(&pshare_shrinker, "pshare");
+	struct shrinker *s = pshare_shrinker_create(pshare_shrink_count,
+						    pshare_shrink_scan,
+						    "pshare");
 
-	if (ret)
-		pr_err("cannot register the shrinker: %d\n", ret);
-	return ret;
+	if (IS_ERR(s)) {
+		pr_err("cannot register the shrinker: %ld\n", PTR_ERR(s));
+		return PTR_ERR(s);
+	}
+	pshare_shrinker = s;
+	return 0;
 }
 
 /** pshare_memstate_exit() - unregister the shrinker */
 void pshare_memstate_exit(void)
 {
-	unregister_shrinker(&pshare_shrinker);
+	pshare_shrinker_destroy(pshare_shrinker);
+	pshare_shrinker = NULL;
 }

@@ -151,7 +151,7 @@ again:
 		goto stale;
 	/* Refcount 0 is a free page, unless it is frozen in swap cache. */
 	while (!get_page_unless_zero(page)) {
-		if (!PageSwapCache(page))
+		if (!folio_test_swapcache(page_folio(page)))
 			goto stale;
 		cpu_relax();
 	}

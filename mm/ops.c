@@ -4,10 +4,12 @@
  * every page content access, happens here; the scan loop and the merge
  * logic call these functions and never touch page tables themselves.
  *
- * write_protect and replace follow the kernel's own mm/ksm.c of the target
- * kernel, step for step, with the inlines that call unexported functions
- * (set_pte_at_notify, the mmu_notifier range wrappers, dec_mm_counter)
- * rewritten to call the functions symbols.c resolved.
+ * write_protect, replace and break_cow follow the kernel's own mm/ksm.c of
+ * the target kernel, step for step (6.1's and 6.12's differ only where
+ * include/pshare/compat.h and mm/symbols.h say), with the inlines that call
+ * unexported functions (set_pte_at_notify, the mmu_notifier range wrappers,
+ * dec_mm_counter, folio_walk_end) rewritten to call the functions that
+ * symbols.c resolved.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,36 +30,11 @@
 
 u64 pshare_zero_hash __ro_after_init;
 
-/* mmu_notifier_invalidate_range_start(), less its lockdep annotation. */
-static void pshare_mn_start(struct mmu_notifier_range *range)
-{
-	might_sleep();
-	if (mm_has_notifiers(range->mm)) {
-		range->flags |= MMU_NOTIFIER_RANGE_BLOCKABLE;
-		pshare_sym.mmu_notifier_invalidate_range_start(range);
-	}
-}
-
-static void pshare_mn_end(struct mmu_notifier_range *range)
-{
-	if (mm_has_notifiers(range->mm))
-		pshare_sym.mmu_notifier_invalidate_range_end(range, false);
-}
-
-/* set_pte_at_notify() */
-static void pshare_set_pte_notify(struct mm_struct *mm, unsigned long addr,
-				  pte_t *ptep, pte_t pte)
-{
-	if (mm_has_notifiers(mm))
-		pshare_sym.mmu_notifier_change_pte(mm, addr, pte);
-	set_pte_at(mm, addr, ptep, pte);
-}
-
 /* put_anon_vma() */
 void pshare_ops_put_anon_vma(struct anon_vma *anon_vma)
 {
 	if (atomic_dec_and_test(&anon_vma->refcount))
-		pshare_sym.put_anon_vma(anon_vma);
+		pshare_call(__put_anon_vma)(anon_vma);
 }
 
 /**
@@ -139,10 +116,7 @@ bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
 struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr)
 {
-	struct page *page = pshare_sym.follow_page(vma, addr,
-						   FOLL_GET | FOLL_MIGRATION);
-
-	return IS_ERR_OR_NULL(page) ? NULL : page;
+	return pshare_follow_page(vma, addr);
 }
 
 /**
@@ -168,8 +142,8 @@ u64 pshare_ops_hash(struct page *page)
  */
 bool pshare_ops_page_busy(struct page *page)
 {
-	return page_count(page) !=
-	       page_mapcount(page) + 1 + !!PageSwapCache(page);
+	return page_count(page) != pshare_page_mapcount(page) + 1 +
+				   !!folio_test_swapcache(page_folio(page));
 }
 
 /** pshare_ops_is_zero() - is the page all zero bytes? */
@@ -237,50 +211,46 @@ static int pshare_write_protect(struct vm_area_struct *vma, unsigned long addr,
 	bool anon_exclusive;
 	int err = -EFAULT;
 	int swapped;
+	pte_t entry;
 
 	if (WARN_ON_ONCE(PageTransCompound(page)))
 		return -EFAULT;
 
-	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma, mm, addr,
-				addr + PAGE_SIZE);
+	pshare_mmu_notifier_range_init(&range, vma, mm, addr, addr + PAGE_SIZE);
 	pshare_mn_start(&range);
 
-	if (!pshare_sym.page_vma_mapped_walk(&pvmw))
+	if (!pshare_call(page_vma_mapped_walk)(&pvmw))
 		goto out_mn;
 	if (WARN_ON_ONCE(!pvmw.pte))
 		goto out_unlock;
 
 	anon_exclusive = PageAnonExclusive(page);
-	if (pte_write(*pvmw.pte) || pte_dirty(*pvmw.pte) ||
-	    (pte_protnone(*pvmw.pte) && pte_savedwrite(*pvmw.pte)) ||
+	entry = ptep_get(pvmw.pte);
+	if (pshare_pte_writable(entry) || pte_dirty(entry) ||
 	    anon_exclusive || mm_tlb_flush_pending(mm)) {
-		pte_t entry;
-
-		swapped = PageSwapCache(page);
+		swapped = folio_test_swapcache(page_folio(page));
 		flush_cache_page(vma, addr, page_to_pfn(page));
 		/*
 		 * Clear the PTE and flush the TLB before checking the
 		 * refcount, so that no GUP-fast can start after the check.
 		 */
-		entry = pshare_sym.ptep_clear_flush(vma, addr, pvmw.pte);
-		if (page_mapcount(page) + 1 + swapped != page_count(page)) {
+		entry = pshare_call(ptep_clear_flush)(vma, addr, pvmw.pte);
+		if (pshare_page_mapcount(page) + 1 + swapped !=
+		    page_count(page)) {
 			set_pte_at(mm, addr, pvmw.pte, entry);
 			goto out_unlock;
 		}
-		/* See page_try_share_anon_rmap(): clear the PTE first. */
-		if (anon_exclusive && page_try_share_anon_rmap(page)) {
+		/* See folio_try_share_anon_rmap_pte(): clear the PTE first. */
+		if (anon_exclusive && pshare_try_share_anon_rmap(page)) {
 			set_pte_at(mm, addr, pvmw.pte, entry);
 			goto out_unlock;
 		}
 		if (pte_dirty(entry))
 			set_page_dirty(page);
-		if (pte_protnone(entry))
-			entry = pte_mkclean(pte_clear_savedwrite(entry));
-		else
-			entry = pte_mkclean(pte_wrprotect(entry));
+		entry = pte_mkclean(pshare_pte_wrprotect(entry));
 		pshare_set_pte_notify(mm, addr, pvmw.pte, entry);
 	}
-	*orig_pte = *pvmw.pte;
+	*orig_pte = ptep_get(pvmw.pte);
 	err = 0;
 
 out_unlock:
@@ -305,21 +275,21 @@ static int pshare_replace(struct vm_area_struct *vma, unsigned long addr,
 	pmd_t *pmd, pmde;
 	int err = -EFAULT;
 
-	pmd = pshare_sym.mm_find_pmd(mm, addr);
+	pmd = pshare_call(mm_find_pmd)(mm, addr);
 	if (!pmd)
 		return -EFAULT;
 	/* A THP may be split or collapsed under us: test present and !THP. */
-	pmde = *pmd;
-	barrier();
+	pmde = pshare_pmdp_get_lockless(pmd);
 	if (!pmd_present(pmde) || pmd_trans_huge(pmde))
 		return -EFAULT;
 
-	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma, mm, addr,
-				addr + PAGE_SIZE);
+	pshare_mmu_notifier_range_init(&range, vma, mm, addr, addr + PAGE_SIZE);
 	pshare_mn_start(&range);
 
-	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
-	if (!pte_same(*ptep, orig_pte)) {
+	ptep = pshare_pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!ptep)
+		goto out_mn;
+	if (!pte_same(ptep_get(ptep), orig_pte)) {
 		pte_unmap_unlock(ptep, ptl);
 		goto out_mn;
 	}
@@ -331,24 +301,33 @@ static int pshare_replace(struct vm_area_struct *vma, unsigned long addr,
 
 	if (!is_zero_pfn(page_to_pfn(kpage))) {
 		get_page(kpage);
-		pshare_sym.page_add_anon_rmap(kpage, vma, addr, RMAP_NONE);
+		pshare_add_anon_rmap(kpage, vma, addr);
 		newpte = mk_pte(kpage, vma->vm_page_prot);
 	} else {
+		/*
+		 * Clean, unlike the kernel KSM's own zero-page PTEs since 6.10:
+		 * it marks those dirty and counts them in ksm_zero_pages,
+		 * and the kernel decrements that count whenever a dirty
+		 * zero-page PTE is unmapped. pshare's must not be counted.
+		 */
 		newpte = pte_mkspecial(pfn_pte(page_to_pfn(kpage),
 					       vma->vm_page_prot));
 		/* The zero page is not anonymous: keep RSS right. */
-		pshare_dec_anon_rss(mm, pshare_sym.mm_trace_rss_stat);
+		pshare_dec_anon_rss(mm);
 	}
+	/* Preserve soft-dirty when replacing the page. */
+	if (pte_soft_dirty(orig_pte))
+		newpte = pte_mksoft_dirty(newpte);
 
-	flush_cache_page(vma, addr, pte_pfn(*ptep));
+	flush_cache_page(vma, addr, pte_pfn(ptep_get(ptep)));
 	/* Read-only to read-only with the same content: no notify needed. */
-	pshare_sym.ptep_clear_flush(vma, addr, ptep);
+	pshare_call(ptep_clear_flush)(vma, addr, ptep);
 	pshare_set_pte_notify(mm, addr, ptep, newpte);
 
 	folio = page_folio(page);
-	pshare_sym.page_remove_rmap(page, vma, false);
+	pshare_remove_rmap(page, vma);
 	if (!folio_mapped(folio))
-		pshare_sym.folio_free_swap(folio);
+		pshare_call(folio_free_swap)(folio);
 	folio_put(folio);
 
 	pte_unmap_unlock(ptep, ptl);
@@ -388,7 +367,7 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 		return -EBUSY;
 
 	if (PageTransCompound(page)) {
-		if (pshare_sym.split_huge_page_to_list(page, NULL))
+		if (pshare_split_huge_page(page))
 			goto out_unlock;
 		atomic_long_inc(&pshare_stats.thp_splits);
 	}
@@ -430,7 +409,7 @@ int pshare_ops_split_thp(struct page *page)
 		return -EFAULT;
 	if (!trylock_page(page))
 		return -EBUSY;
-	err = pshare_sym.split_huge_page_to_list(page, NULL) ? -EBUSY : 0;
+	err = pshare_split_huge_page(page) ? -EBUSY : 0;
 	unlock_page(page);
 	return err;
 }
@@ -440,8 +419,10 @@ int pshare_ops_split_thp(struct page *page)
  * @vma: the VMA, mmap_lock held for read
  * @addr: user address
  *
- * As the kernel's break_ksm(): fault for write until the mapping is no
- * longer a KSM page. Zero-page mappings are left as they are.
+ * As the kernel's break_ksm(): fault until the mapping is no longer a KSM
+ * page (6.1 faults for write and stops at VM_FAULT_WRITE; 6.12 faults to
+ * unshare, and loops until the page it finds is not a KSM page). Zero-page
+ * mappings are left as they are.
  *
  * Return: 0, or -ENOMEM if the copy could not be allocated.
  */
@@ -449,21 +430,21 @@ int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr)
 {
 	vm_fault_t ret = 0;
 	struct page *page;
+	bool ksm;
 
 	do {
 		cond_resched();
-		page = pshare_sym.follow_page(vma, addr, FOLL_GET |
-					      FOLL_MIGRATION | FOLL_REMOTE);
-		if (IS_ERR_OR_NULL(page))
+		page = pshare_follow_page(vma, addr);
+		if (!page)
 			break;
-		if (PageKsm(page))
-			ret = handle_mm_fault(vma, addr, FAULT_FLAG_WRITE |
-					      FAULT_FLAG_REMOTE, NULL);
-		else
-			ret = VM_FAULT_WRITE;
+		ksm = PageKsm(page);
 		put_page(page);
-	} while (!(ret & (VM_FAULT_WRITE | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV |
-			  VM_FAULT_OOM)));
+		if (!ksm)
+			break;
+		ret = handle_mm_fault(vma, addr, PSHARE_FAULT_BREAK_COW |
+				      FAULT_FLAG_REMOTE, NULL);
+	} while (!(ret & (PSHARE_VM_FAULT_BROKE_COW | VM_FAULT_SIGBUS |
+			  VM_FAULT_SIGSEGV | VM_FAULT_OOM)));
 	return (ret & VM_FAULT_OOM) ? -ENOMEM : 0;
 }
 
@@ -491,6 +472,6 @@ void pshare_ops_drop_orphan_swap(struct page *kpage)
 	    !folio_trylock(folio))
 		return;
 	if (folio_test_swapcache(folio) && !folio_mapped(folio))
-		pshare_sym.folio_free_swap(folio);
+		pshare_call(folio_free_swap)(folio);
 	folio_unlock(folio);
 }

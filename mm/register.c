@@ -550,7 +550,7 @@ unsigned long pshare_release_nodes(void)
 
 	if (!atomic_long_read(&pshare_stats.stable_nodes))
 		return 0;
-	pshare_sym.lru_add_drain_all();
+	pshare_call(lru_add_drain_all)();
 	alive = pshare_prune_nodes();
 	if (alive)
 		pshare_prune_later();

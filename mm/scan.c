@@ -183,7 +183,7 @@ static void pshare_scan_drain(bool force)
 	u64 now = ktime_get_ns();
 
 	if (force || now - pshare_cursor.drained_at >= NSEC_PER_SEC) {
-		pshare_sym.lru_add_drain_all();
+		pshare_call(lru_add_drain_all)();
 		pshare_cursor.drained_at = now;
 	}
 }

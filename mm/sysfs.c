@@ -7,6 +7,7 @@
 #include <linux/module.h>
 #include <linux/sysfs.h>
 #include "pshare.h"
+#include "symbols.h"
 
 static struct kobject *pshare_kobj;
 
@@ -481,7 +482,7 @@ int pshare_sysfs_init(void)
 {
 	int ret;
 
-	pshare_kobj = kobject_create_and_add("pshare", mm_kobj);
+	pshare_kobj = kobject_create_and_add("pshare", pshare_mm_kobj());
 	if (!pshare_kobj) {
 		pr_err("cannot create /sys/kernel/mm/pshare\n");
 		return -ENOMEM;

@@ -31,4 +31,4 @@ else
 	   "$out/include/generated/pshare_kabi.h"
 fi
 
-make -C "$kdir" M="$out" -j"$(nproc)" modules
+pshare_kmake "$kdir" "$out" -j"$(nproc)" modules

@@ -21,3 +21,44 @@ pshare_kernelrelease() {
 	sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
 		"$1/include/generated/utsrelease.h"
 }
+
+# The headers of Debian's stock kernel of SERIES (6.1: the host's newest; 6.12:
+# Debian 13's, inside the trixie build root of scripts/trixie.sh), or nothing.
+pshare_stock_kdir() {
+	local env root kdir
+	case "$1" in
+	6.1) pshare_default_kdir ;;
+	6.12)
+		env=$("$(dirname "${BASH_SOURCE[0]}")/trixie.sh" --env 2>/dev/null) || return 0
+		root=$(sed -n 's/^T13_ROOT=//p' <<< "$env")
+		kdir=$(sed -n 's/^T13_KDIR_IN_ROOT=//p' <<< "$env")
+		[ -d "$root$kdir" ] && echo "$root$kdir"
+		;;
+	esac
+	return 0
+}
+
+# The series (6.1 or 6.12) of a kernel release.
+pshare_series() {
+	case "$1" in
+	6.1.*) echo 6.1 ;;
+	6.12.*) echo 6.12 ;;
+	*) echo "unknown" ;;
+	esac
+}
+
+# make for out-of-tree module directory MDIR against kernel tree KDIR. A tree
+# inside the trixie build root (Debian 13's headers) builds chrooted there,
+# with Debian 13's gcc-14 and host tools; MDIR is mounted at /build.
+pshare_kmake() {	# KDIR MDIR MAKE-ARGS...
+	local kdir=$1 mdir=$2 env root
+	shift 2
+	env=$("$(dirname "${BASH_SOURCE[0]}")/trixie.sh" --env 2>/dev/null) || env=
+	root=$(sed -n 's/^T13_ROOT=//p' <<< "$env")
+	if [ -n "$root" ] && [[ "$kdir" == "$root"/* ]]; then
+		"$(dirname "${BASH_SOURCE[0]}")/trixie.sh" --bind "$mdir:/build" \
+			--run make -C "${kdir#"$root"}" M=/build "$@"
+	else
+		make -C "$kdir" M="$mdir" "$@"
+	fi
+}

@@ -1,31 +1,55 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build (or reuse) the pshare debug test kernel from Debian's linux-source-6.1.
+# Build (or reuse) a pshare debug test kernel from Debian's linux-source of
+# one series: 6.1 (Debian 12, the host's linux-source-6.1) or 6.12 (Debian 13,
+# linux-source-6.12 fetched by scripts/trixie.sh).
 #
-# The result is cached outside the work tree, under $PSHARE_CACHE (default
-# /var/cache/pshare), keyed by the linux-source package version and a hash of
-# the config fragment and of $recipe, so a change to either rebuilds. Bump
+# The config is minimal: allnoconfig, then tests/config/base.config (what the
+# test guest needs), debug.config (the checkers) and debug-SERIES.config, if
+# present. The result is cached outside the work tree, under $PSHARE_CACHE
+# (default /var/cache/pshare), keyed by the linux-source package version and a
+# hash of the fragments and of $recipe, so a change to any rebuilds. Bump
 # $recipe whenever a change to this script changes what it builds.
 #
-#   testkernel.sh          build if needed, print the build directory
-#   testkernel.sh --path   print the build directory that the key selects
-#   testkernel.sh --check  exit 0 only if that build is complete
+#   testkernel.sh [SERIES]          build if needed, print the build directory
+#   testkernel.sh [SERIES] --path   print the build directory the key selects
+#   testkernel.sh [SERIES] --check  exit 0 only if that build is complete
+#   testkernel.sh all               build both series
+# SERIES is 6.1 (the default) or 6.12.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/common.sh"
 cache=$PSHARE_CACHE
-frag=$top/tests/config/debug.config
-tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "testkernel: $*" >&2; exit 1; }
 
-[ -r "$tarball" ] || die "$tarball missing: run 'make deps' first"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-	die "linux-source-6.1 is not installed: run 'make deps' first"
-recipe="x86_64_defconfig kvm_guest.config bzImage modules v1"
-hash=$( (cat "$frag"; echo "$recipe") | sha256sum | cut -c1-12)
+series=6.1
+case "${1:-}" in
+6.1|6.12) series=$1; shift ;;
+all)	"$0" 6.1 >/dev/null && "$0" 6.12 >/dev/null; exit ;;
+esac
+frags=("$top/tests/config/base.config" "$top/tests/config/debug.config")
+[ -f "$top/tests/config/debug-$series.config" ] &&
+	frags+=("$top/tests/config/debug-$series.config")
+case "$series" in
+6.1)
+	tarball=/usr/src/linux-source-6.1.tar.xz
+	[ -r "$tarball" ] || die "$tarball missing: run 'make deps' first"
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
+		die "linux-source-6.1 is not installed: run 'make deps' first"
+	;;
+6.12)
+	t13=$("$top/scripts/trixie.sh" --env) ||
+		die "Debian 13's kernel packages are not fetched: run 'make deps' first"
+	tarball=$(sed -n 's/^T13_SOURCE=//p' <<< "$t13")
+	srcver=$(sed -n 's/^T13_SRCVER=//p' <<< "$t13")
+	[ -r "$tarball" ] || die "$tarball missing: run 'make deps' first"
+	;;
+esac
+recipe="allnoconfig base debug bzImage modules v2"
+hash=$( (cat "${frags[@]}"; echo "$recipe") | sha256sum | cut -c1-12)
 src=$cache/src/linux-source-$srcver
 out=$cache/kernel/$srcver-$hash
 
@@ -56,12 +80,12 @@ fi
 echo "testkernel: configuring $out" >&2
 rm -rf "$out"
 mkdir -p "$out"
-make -s -C "$src" O="$out" x86_64_defconfig >&2
+make -s -C "$src" O="$out" allnoconfig >&2
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$src/kernel/configs/kvm_guest.config" "$frag" >&2
+	"${frags[@]}" >&2
 make -s -C "$src" O="$out" olddefconfig >&2
 
-# Every option of the fragment must have survived olddefconfig.
+# Every option of the fragments must have survived olddefconfig.
 missing=0
 while IFS= read -r line; do
 	case "$line" in
@@ -74,14 +98,14 @@ while IFS= read -r line; do
 			missing=1
 		fi ;;
 	esac
-done < "$frag"
+done < <(cat "${frags[@]}")
 [ $missing -eq 0 ] || die "config fragment not satisfied"
 
 export CCACHE_DIR=$cache/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-6G}
 export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00 UTC' KBUILD_BUILD_USER=pshare KBUILD_BUILD_HOST=pshare
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-echo "testkernel: building with -j$jobs (CC=$cc); takes 20-30 min cold" >&2
+echo "testkernel: building with -j$jobs (CC=$cc); takes about 10 min cold" >&2
 start=$(date +%s)
 make -s -C "$src" O="$out" CC="$cc" -j"$jobs" bzImage modules >&2
 echo "testkernel: built in $(( $(date +%s) - start )) s" >&2
