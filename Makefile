@@ -2,9 +2,16 @@
 #
 # pshare front end. Kbuild holds the objects; this file holds the targets.
 #
-#   make deps        install what building and testing need (root, Debian 12)
-#   make             build mm/pshare.ko against the newest Debian 6.1 headers
-#   make testkernel  build (or reuse) the cached debug test kernel
+#   make deps        install what building and testing need (root, Debian 12),
+#                    and fetch Debian 13's kernel and its build root
+#                    (scripts/trixie.sh) into the cache
+#   make             build pshare.ko for each stock kernel the machine has:
+#                    Debian 12's 6.1 (.build/stock-6.1/mm/pshare.ko, copied to
+#                    mm/pshare.ko) and Debian 13's 6.12
+#                    (.build/stock-6.12/mm/pshare.ko, built in the trixie
+#                    root). SERIES=6.1 or SERIES=6.12 builds one of them.
+#   make testkernel  build (or reuse) the cached debug test kernels of both
+#                    series
 #   make check       every test: host, KUnit, guest on debug and stock kernels
 #   make demo        boot QEMU with pshare and a few "VM" processes
 #   make torture     the long run: on the debug kernel, the torture test
@@ -19,13 +26,14 @@
 #                    kernel of KDIR, depmod, then the tools into
 #                    $(PREFIX)/sbin (PREFIX=/usr/local; DESTDIR= stages it)
 #
-# KDIR= builds against another kernel tree. PSHARE_CACHE= moves the cache
+# KDIR= builds against another kernel tree (into mm/pshare.ko).
+# PSHARE_CACHE= moves the cache
 # (default /var/cache/pshare). dkms.conf installs through DKMS instead
 # (Documentation/tools.rst).
 
 SHELL := /bin/bash
-KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
 BUILD := $(CURDIR)/.build
+SERIES ?= 6.1 6.12
 
 TORTURE_SECS ?= 600
 FUZZ_CALLS ?= 310000
@@ -37,15 +45,29 @@ FUZZ_DEBUG_CALLS ?= 25000
 all: module
 
 module:
-	@[ -n "$(KDIR)" ] || { echo "No Debian 6.1 headers found: run 'make deps' or set KDIR=" >&2; exit 1; }
+ifdef KDIR
 	scripts/build-module.sh "$(KDIR)" "$(BUILD)/default"
 	cp "$(BUILD)/default/mm/pshare.ko" mm/pshare.ko
+else
+	@set -e; built=0; for s in $(SERIES); do \
+		kdir=$$(. scripts/common.sh; pshare_stock_kdir $$s); \
+		if [ -z "$$kdir" ]; then \
+			echo "No Debian $$s headers: run 'make deps' (skipped)" >&2; \
+			continue; \
+		fi; \
+		echo "Building for $$kdir"; \
+		scripts/build-module.sh "$$kdir" "$(BUILD)/stock-$$s"; \
+		[ $$s != 6.1 ] || cp "$(BUILD)/stock-6.1/mm/pshare.ko" mm/pshare.ko; \
+		built=$$((built + 1)); \
+	done; [ $$built -gt 0 ] || { echo "No kernel headers: run 'make deps' or set KDIR=" >&2; exit 1; }
+endif
 
 deps:
 	scripts/deps.sh
+	scripts/trixie.sh > /dev/null
 
 testkernel:
-	scripts/testkernel.sh
+	scripts/testkernel.sh all
 
 check:
 	tests/check.sh
@@ -73,11 +95,12 @@ tools:
 	$(MAKE) -C tools
 
 # The release of the kernel KDIR builds for: where the module goes.
+INSTALL_KDIR = $(or $(KDIR),$(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1))
 KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
-	"$(KDIR)/include/generated/utsrelease.h" 2>/dev/null)
+	"$(INSTALL_KDIR)/include/generated/utsrelease.h" 2>/dev/null)
 
 install: module tools
-	@[ -n "$(KREL)" ] || { echo "No kernel release in $(KDIR)" >&2; exit 1; }
+	@[ -n "$(KREL)" ] || { echo "No kernel release in $(INSTALL_KDIR)" >&2; exit 1; }
 	install -D -m 0644 mm/pshare.ko "$(DESTDIR)/lib/modules/$(KREL)/extra/pshare.ko"
 	$(if $(DESTDIR),,depmod -a "$(KREL)")
 	$(MAKE) -C tools install

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* pshare: kernel hooks: ksm_madvise(), for madvise registration and mremap. */
+/* pshare: kernel hooks: ksm_madvise() and whole-process merging (prctl). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/ksm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/coredump.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <pshare/compat.h>
 #include "ops.h"
 #include "pshare.h"
+#include "symbols.h"
 
 /**
  * DOC: Hooks
@@ -36,6 +42,10 @@
  * The same hook carries madvise(MADV_MERGEABLE) to pshare when the
  * madvise parameter is on (madvise.c), and, when it is off, breaks
  * pshare's merged pages in a range that the kernel's KSM takes over.
+ *
+ * On 6.4 and later, prctl(PR_SET_MEMORY_MERGE) makes the kernel's KSM
+ * merge a whole process without ksm_madvise(); see "Whole-process merging"
+ * below for the three more functions pshare redirects there.
  *
  * Address spaces with registrations are marked in a small counting filter,
  * so that the hook costs an atomic read for every other mremap(); the
@@ -64,6 +74,7 @@ void pshare_hook_mm_add(struct mm_struct *mm)
 void pshare_hook_mm_del(struct mm_struct *mm)
 {
 	atomic_dec(pshare_mm_bucket(mm));
+	pshare_hook_any_forget(mm);
 }
 
 /*
@@ -131,15 +142,222 @@ out:
 	return ret;
 }
 
-static int pshare_ksm_madvise_pre(struct kprobe *p, struct pt_regs *regs)
+#if PSHARE_HAVE_MERGE_ANY
+/**
+ * DOC: Whole-process merging
+ *
+ * prctl(PR_SET_MEMORY_MERGE, 1) (systemd's MemoryKSM=yes) calls
+ * ksm_enable_merge_any(), which sets MMF_VM_MERGE_ANY on the process, enters
+ * it in ksmd's list (__ksm_enter()) and marks every VMA VM_MERGEABLE; from
+ * then on ksm_add_vma() marks each new VMA, and the flag is inherited over
+ * fork and exec (where ksm_execve() enters the new mm). ksm_madvise() never
+ * runs, so without more hooks pshare would not see it, and ksmd would scan
+ * VMAs holding pshare's merged pages and take pshare's nodes for its own.
+ *
+ * With madvise=1 the process is pshare's instead: ksm_enable_merge_any()
+ * sets MMF_VM_MERGE_ANY (so that PR_GET_MEMORY_MERGE reads 1 and fork and
+ * exec pass it on as the kernel does) but neither enters ksmd's list nor
+ * marks a VMA; the process is registered as a whole (present and future
+ * VMAs, as an operator's whole-process registration with salt 0). In a
+ * process with MMF_VM_MERGE_ANY that ksmd does not have (no
+ * MMF_VM_MERGEABLE), ksm_add_vma() marks nothing and registers the process
+ * with pshare if it is new to it (a fork child, an exec'd image), and the
+ * __ksm_enter() of exec is refused. PR_SET_MEMORY_MERGE 0 breaks pshare's
+ * merged pages of the process before it returns, and ends the registration.
+ *
+ * With madvise=0 the process is the kernel's: before ksm_enable_merge_any()
+ * marks its VMAs, pshare breaks its own merged pages in them, and lets
+ * those addresses go (as for MADV_MERGEABLE). Either way no VMA holds pages
+ * of both engines.
+ */
+
+/* Address spaces pshare took whole-process merging of, not yet registered. */
+#define PSHARE_ANY_BITS	6
+static DEFINE_HASHTABLE(pshare_any_mms, PSHARE_ANY_BITS);
+static DEFINE_SPINLOCK(pshare_any_lock);	/* guards pshare_any_mms */
+
+struct pshare_any_mm {
+	struct hlist_node node;	/* in pshare_any_mms */
+	struct mm_struct *mm;	/* identity only, never dereferenced */
+};
+
+/* Is whole-process merging of @mm pshare's (madvise=1, not ksmd's)? */
+static bool pshare_any_ours(struct mm_struct *mm)
 {
+	return pshare_madvise_enabled() &&
+	       test_bit(MMF_VM_MERGE_ANY, &mm->flags) &&
+	       !test_bit(MMF_VM_MERGEABLE, &mm->flags);
+}
+
+/*
+ * Register @mm as a whole with pshare, once: a second ksm_add_vma() of the
+ * same process finds it in pshare_any_mms (the whole-process registration
+ * picks up its new VMAs once a second) until pshare_hook_mm_del() forgets
+ * it. Context: mmap_lock held for write.
+ */
+static int pshare_any_adopt(struct mm_struct *mm)
+{
+	struct pshare_any_mm *e, *n;
+	int ret;
+
+	spin_lock(&pshare_any_lock);
+	hash_for_each_possible(pshare_any_mms, e, node, (unsigned long)mm) {
+		if (e->mm == mm) {
+			spin_unlock(&pshare_any_lock);
+			return 0;
+		}
+	}
+	spin_unlock(&pshare_any_lock);
+
+	n = kmalloc(sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	n->mm = mm;
+	ret = pshare_madvise_queue_whole(mm, true);
+	if (ret) {
+		kfree(n);
+		return ret;
+	}
+	spin_lock(&pshare_any_lock);
+	hash_add(pshare_any_mms, &n->node, (unsigned long)mm);
+	spin_unlock(&pshare_any_lock);
+	return 0;
+}
+
+/**
+ * pshare_hook_any_forget() - @mm's whole-process merging is registered no more
+ * @mm: the address space (identity only)
+ *
+ * Its registration ended, or never began; a later ksm_add_vma() of a process
+ * whose merging is pshare's registers it again.
+ */
+void pshare_hook_any_forget(struct mm_struct *mm)
+{
+	struct pshare_any_mm *e;
+	struct hlist_node *tmp;
+
+	spin_lock(&pshare_any_lock);
+	hash_for_each_possible_safe(pshare_any_mms, e, tmp, node,
+				    (unsigned long)mm) {
+		if (e->mm == mm) {
+			hash_del(&e->node);
+			kfree(e);
+		}
+	}
+	spin_unlock(&pshare_any_lock);
+}
+
+/* Break pshare's merged pages in every VMA of @mm. mmap_lock held (write). */
+static void pshare_unmerge_mm(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	mmap_assert_write_locked(mm);
+	if (!atomic_read(pshare_mm_bucket(mm)))
+		return;
+	for_each_vma(vmi, vma)
+		if (vma->anon_vma && !(vma->vm_flags & VM_MERGEABLE))
+			pshare_unmerge_moving(vma, vma->vm_start, vma->vm_end);
+}
+
+/* Runs in place of ksm_enable_merge_any(); prctl holds mmap_lock (write). */
+static int pshare_ksm_enable_merge_any(struct mm_struct *mm)
+{
+	int ret;
+
+	if (test_bit(MMF_VM_MERGE_ANY, &mm->flags)) {
+		ret = 0;
+	} else if (pshare_madvise_enabled() &&
+		   !test_bit(MMF_VM_MERGEABLE, &mm->flags)) {
+		ret = pshare_any_adopt(mm);
+		if (!ret)
+			set_bit(MMF_VM_MERGE_ANY, &mm->flags);
+	} else {
+		/* The kernel's: pshare's pages there go first. */
+		pshare_unmerge_mm(mm);
+		ret = pshare_call(ksm_enable_merge_any)(mm);
+	}
+	atomic_dec(&pshare_hook_inflight);
+	return ret;
+}
+
+/* Runs in place of ksm_disable_merge_any(); mmap_lock held (write). */
+static int pshare_ksm_disable_merge_any(struct mm_struct *mm)
+{
+	int ret;
+
+	if (test_bit(MMF_VM_MERGE_ANY, &mm->flags) &&
+	    !test_bit(MMF_VM_MERGEABLE, &mm->flags)) {
+		/* pshare's: nothing merged may remain when prctl returns. */
+		pshare_unmerge_mm(mm);
+		ret = pshare_madvise_queue_whole(mm, false);
+		if (!ret) {
+			pshare_hook_any_forget(mm);
+			clear_bit(MMF_VM_MERGE_ANY, &mm->flags);
+		}
+	} else {
+		ret = pshare_call(ksm_disable_merge_any)(mm);
+	}
+	atomic_dec(&pshare_hook_inflight);
+	return ret;
+}
+
+/* Runs in place of ksm_add_vma(); mmap() and brk() hold mmap_lock (write). */
+static void pshare_ksm_add_vma(struct vm_area_struct *vma)
+{
+	if (pshare_any_ours(vma->vm_mm)) {
+		if (pshare_any_adopt(vma->vm_mm))
+			pr_warn_ratelimited("process %d (%s): cannot register its whole-process merging\n",
+					    current->tgid, current->comm);
+	} else {
+		pshare_call(ksm_add_vma)(vma);
+	}
+	atomic_dec(&pshare_hook_inflight);
+}
+
+/*
+ * Runs in place of __ksm_enter(). exec (ksm_execve()) enters a new mm with
+ * MMF_VM_MERGE_ANY into ksmd's list; for a process whose merging is
+ * pshare's, that is refused: its first ksm_add_vma() registers it. The other
+ * callers (ksm_madvise(), and ksm_enable_merge_any() and ksm_add_vma() when
+ * they run for the kernel) work on current's own mm.
+ */
+static int pshare___ksm_enter(struct mm_struct *mm)
+{
+	int ret = 0;
+
+	if (mm == current->mm || !pshare_any_ours(mm))
+		ret = pshare_call(__ksm_enter)(mm);
+	atomic_dec(&pshare_hook_inflight);
+	return ret;
+}
+#else
+void pshare_hook_any_forget(struct mm_struct *mm)
+{
+}
+#endif /* PSHARE_HAVE_MERGE_ANY */
+
+/**
+ * struct pshare_redirect - a kernel function that runs pshare's instead
+ * @kp: the kprobe on it
+ * @to: pshare's function, with the same arguments
+ */
+struct pshare_redirect {
+	struct kprobe kp;
+	void *to;
+};
+
+static int pshare_redirect_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct pshare_redirect *r = container_of(p, struct pshare_redirect, kp);
 	unsigned long ret_addr = *(unsigned long *)kernel_stack_pointer(regs);
 
-	/* pshare_ksm_madvise() calling the real one: let it run. */
+	/* pshare's function calling the real one: let it run. */
 	if (within_module(ret_addr, THIS_MODULE))
 		return 0;
 	atomic_inc(&pshare_hook_inflight);
-	instruction_pointer_set(regs, (unsigned long)pshare_ksm_madvise);
+	instruction_pointer_set(regs, (unsigned long)r->to);
 	return 1;	/* resume at the new instruction pointer */
 }
 
@@ -148,33 +366,69 @@ static int pshare_ksm_madvise_pre(struct kprobe *p, struct pt_regs *regs)
  * the kernel's own fail_function does for the same trick; it never runs
  * when the pre handler moved the instruction pointer.
  */
-static void pshare_ksm_madvise_post(struct kprobe *p, struct pt_regs *regs,
-				    unsigned long flags)
+static void pshare_redirect_post(struct kprobe *p, struct pt_regs *regs,
+				 unsigned long flags)
 {
 }
 
-static struct kprobe pshare_ksm_madvise_kp = {
-	.symbol_name = "ksm_madvise",
-	.pre_handler = pshare_ksm_madvise_pre,
-	.post_handler = pshare_ksm_madvise_post,
+#define PSHARE_REDIRECT(name)						\
+	{ .kp = { .symbol_name = #name,					\
+		  .pre_handler = pshare_redirect_pre,			\
+		  .post_handler = pshare_redirect_post },		\
+	  .to = pshare_##name }
+
+static struct pshare_redirect pshare_redirects[] = {
+	PSHARE_REDIRECT(ksm_madvise),
+#if PSHARE_HAVE_MERGE_ANY
+	PSHARE_REDIRECT(ksm_enable_merge_any),
+	PSHARE_REDIRECT(ksm_disable_merge_any),
+	PSHARE_REDIRECT(ksm_add_vma),
+	PSHARE_REDIRECT(__ksm_enter),
+#endif
 };
 
-/** pshare_hooks_init() - redirect ksm_madvise() */
-int pshare_hooks_init(void)
+/* Remove the first @n redirects; wait for calls still inside pshare's. */
+static void pshare_redirects_remove(int n)
 {
-	int ret = register_kprobe(&pshare_ksm_madvise_kp);
-
-	if (ret)
-		pr_err("cannot hook ksm_madvise (kprobe: %d)\n", ret);
-	return ret;
-}
-
-/** pshare_hooks_exit() - remove the hook; wait for calls inside it */
-void pshare_hooks_exit(void)
-{
-	unregister_kprobe(&pshare_ksm_madvise_kp);
+	while (n--)
+		unregister_kprobe(&pshare_redirects[n].kp);
 	while (atomic_read(&pshare_hook_inflight))
 		usleep_range(1000, 2000);
-	/* A caller preempted on its way out of pshare_ksm_madvise(). */
+	/* A caller preempted on its way out of pshare's function. */
 	synchronize_rcu_tasks();
+}
+
+/** pshare_hooks_init() - redirect ksm_madvise() and whole-process merging */
+int pshare_hooks_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(pshare_redirects); i++) {
+		ret = register_kprobe(&pshare_redirects[i].kp);
+		if (ret) {
+			pr_err("cannot hook %s (kprobe: %d)\n",
+			       pshare_redirects[i].kp.symbol_name, ret);
+			pshare_redirects_remove(i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/** pshare_hooks_exit() - remove the hooks; wait for calls inside them */
+void pshare_hooks_exit(void)
+{
+	pshare_redirects_remove(ARRAY_SIZE(pshare_redirects));
+#if PSHARE_HAVE_MERGE_ANY
+	{
+		struct pshare_any_mm *e;
+		struct hlist_node *tmp;
+		int bkt;
+
+		hash_for_each_safe(pshare_any_mms, bkt, tmp, e, node) {
+			hash_del(&e->node);
+			kfree(e);
+		}
+	}
+#endif
 }

@@ -85,6 +85,7 @@ MODULE_PARM_DESC(madvise,
  * @start: first byte
  * @end: byte past the last
  * @advice: MADV_MERGEABLE or MADV_UNMERGEABLE
+ * @whole: prctl(PR_SET_MEMORY_MERGE): whole-process mode starts or ends
  * @task: the calling thread, referenced, for its tgid and name
  */
 struct pshare_madv_req {
@@ -93,6 +94,7 @@ struct pshare_madv_req {
 	unsigned long start;
 	unsigned long end;
 	int advice;
+	bool whole;
 	struct task_struct *task;
 };
 
@@ -117,26 +119,42 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 {
 	struct pshare_mm *pmm;
 
-	if (!mmget_not_zero(req->mm))
+	if (!mmget_not_zero(req->mm)) {
+		if (req->whole)
+			pshare_hook_any_forget(req->mm);
 		return;
+	}
 	if (req->advice == MADV_MERGEABLE) {
 		int ret;
 
 		pmm = pshare_mm_get(req->mm, req->task);
 		if (IS_ERR(pmm)) {
 			ret = PTR_ERR(pmm);
+			if (req->whole)
+				pshare_hook_any_forget(req->mm);
 		} else {
 			pmm->madvised = true;
+			if (req->whole) {
+				/* As PSHARE_IOC_REGISTER_TARGET, salt 0. */
+				pmm->whole = true;
+				pmm->whole_salt = 0;
+				pmm->whole_weight = 0;
+				pmm->whole_at = ktime_get_ns();
+			}
 			pshare_process_unmapped(pmm);
 			ret = pshare_cover(pmm, req->start, req->end, 0, 0);
 			pshare_mm_put(pmm);
 		}
 		if (ret)
-			pr_warn_ratelimited("madvise(MADV_MERGEABLE) of %d (%s): not all registered: %d\n",
+			pr_warn_ratelimited("%s of %d (%s): not all registered: %d\n",
+					    req->whole ? "prctl(PR_SET_MEMORY_MERGE)" :
+					    "madvise(MADV_MERGEABLE)",
 					    req->task->tgid, req->task->comm, ret);
 	} else {
 		pmm = pshare_mm_find(req->mm);
 		if (pmm) {
+			if (req->whole)
+				pmm->whole = false;
 			pshare_uncover(pmm, req->start, req->end);
 			pshare_mm_put(pmm);
 		}
@@ -206,27 +224,19 @@ bool pshare_madvise_blocked(struct mm_struct *mm, unsigned long addr)
 	return blocked;
 }
 
-/**
- * pshare_madvise_queue() - have a madvise() call applied to pshare
- * @mm: the caller's address space
- * @start: first byte of the VMA's part the call covers
- * @end: byte past the last
- * @advice: MADV_MERGEABLE or MADV_UNMERGEABLE
- *
- * Context: the madvise() or mremap() caller, mmap_lock held for write.
- * Return: 0, -ENOMEM, or -EAGAIN when too many requests are pending.
- */
-int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
-			 unsigned long end, int advice)
+static int pshare_madv_queue(struct mm_struct *mm, unsigned long start,
+			     unsigned long end, int advice, bool whole)
 {
 	struct pshare_madv_req *req;
 
+	mmap_assert_write_locked(mm);
 	req = kmalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
 	req->start = start;
 	req->end = end;
 	req->advice = advice;
+	req->whole = whole;
 	spin_lock(&pshare_madv_lock);
 	if (pshare_madv_stopping ||
 	    (advice == MADV_MERGEABLE &&
@@ -246,6 +256,37 @@ int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
 	spin_unlock(&pshare_madv_lock);
 	queue_work(system_unbound_wq, &pshare_madv_work);
 	return 0;
+}
+
+/**
+ * pshare_madvise_queue() - have a madvise() call applied to pshare
+ * @mm: the caller's address space
+ * @start: first byte of the VMA's part the call covers
+ * @end: byte past the last
+ * @advice: MADV_MERGEABLE or MADV_UNMERGEABLE
+ *
+ * Context: the madvise() or mremap() caller, mmap_lock held for write.
+ * Return: 0, -ENOMEM, or -EAGAIN when too many requests are pending.
+ */
+int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
+			 unsigned long end, int advice)
+{
+	return pshare_madv_queue(mm, start, end, advice, false);
+}
+
+/**
+ * pshare_madvise_queue_whole() - have prctl(PR_SET_MEMORY_MERGE) applied
+ * @mm: the address space, mmap_lock held for write
+ * @enable: true: register every VMA, present and future (whole-process
+ *	    mode, as an operator's PSHARE_IOC_REGISTER_TARGET of the whole
+ *	    process with salt 0); false: end that mode and every registration
+ *
+ * Return: 0, -ENOMEM, or -EAGAIN when too many requests are pending.
+ */
+int pshare_madvise_queue_whole(struct mm_struct *mm, bool enable)
+{
+	return pshare_madv_queue(mm, 0, mm->task_size,
+				 enable ? MADV_MERGEABLE : MADV_UNMERGEABLE, true);
 }
 
 /**

@@ -228,13 +228,17 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 	struct mm_struct *mm = r->pmm->mm;
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct vm_area_struct *vma;
+	bool split = false;
 	int err = -EFAULT;
 
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
 	/* A MADV_UNMERGEABLE on its way: see madvise.c. */
 	if (vma && !pshare_madvise_blocked(mm, addr))
-		err = pshare_ops_merge_one(vma, addr, page, kpage);
+		err = pshare_ops_merge_one(vma, addr, page, kpage, &split);
+	/* Its other subpages may map the zero page now: see scan.c. */
+	if (split)
+		r->thp_claim = addr & HPAGE_PMD_MASK;
 	if (!err && item) {
 		item->range = r;
 		item->mm = mm;
@@ -467,6 +471,19 @@ static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
 {
 	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
 	pshare_index_hint_insert(r->domain, hash, r->id, idx);
+}
+
+/**
+ * pshare_merge_claim_zero() - count a page a split of pshare's zero-mapped
+ * @r: its registration
+ * @idx: its page index, now mapped to the zero page
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx)
+{
+	atomic_long_inc(&pshare_stats.pages_merged);
+	pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
 }
 
 /**

@@ -119,6 +119,18 @@ struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 	return pshare_follow_page(vma, addr);
 }
 
+/* Is the zero page mapped at @addr? mmap_lock held for read. */
+static bool pshare_ops_maps_zero_page(struct vm_area_struct *vma,
+				      unsigned long addr)
+{
+	struct page *page = pshare_follow_page(vma, addr);
+	bool zero = page && is_zero_pfn(page_to_pfn(page));
+
+	if (page)
+		put_page(page);
+	return zero;
+}
+
 /**
  * pshare_ops_hash() - xxh64 of a page's content
  * @page: the page, referenced
@@ -344,6 +356,7 @@ out_mn:
  * @page: an anonymous page, referenced by the caller
  * @kpage: the KSM page or zero page to map instead of @page; or NULL to
  *	   turn @page itself into a KSM page (with no node yet)
+ * @split: set if @page's huge page was split here
  *
  * The byte compare happens under @page's lock, after write protection, so
  * that the content cannot change between the compare and the merge.
@@ -353,7 +366,7 @@ out_mn:
  * @page's content is unchanged in every case.
  */
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
-			 struct page *page, struct page *kpage)
+			 struct page *page, struct page *kpage, bool *split)
 {
 	pte_t orig_pte = __pte(0);
 	int err = -EFAULT;
@@ -370,6 +383,16 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 		if (pshare_split_huge_page(page))
 			goto out_unlock;
 		atomic_long_inc(&pshare_stats.thp_splits);
+		*split = true;
+		/*
+		 * Since 6.12 the split maps a zero-filled subpage to the zero
+		 * page itself: then @page is unmapped here, and merged.
+		 */
+		if (kpage && is_zero_pfn(page_to_pfn(kpage)) &&
+		    pshare_ops_maps_zero_page(vma, addr)) {
+			err = 0;
+			goto out_unlock;
+		}
 	}
 
 	if (pshare_write_protect(vma, addr, page, &orig_pte) == 0) {

@@ -15,7 +15,7 @@ struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
 			      const struct pshare_stable_node *node);
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
-			 struct page *page, struct page *kpage);
+			 struct page *page, struct page *kpage, bool *split);
 int pshare_ops_split_thp(struct page *page);
 int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr);
 bool pshare_ops_pages_identical(struct page *a, struct page *b);

@@ -215,6 +215,8 @@ struct pshare_mm;
  * @epoch_left: pages left to scan in this full-scan epoch
  * @thp_addr: the huge page its cursor is in, or 0
  * @thp_dups: duplicate subpages found in that huge page so far
+ * @thp_claim: a huge page pshare split while merging, whose subpages the
+ *	       kernel may have mapped to the zero page itself (6.12), or 0
  *
  * The rate fields are under pshare_engine_lock, and belong to rate.c and
  * scan.c.
@@ -239,6 +241,7 @@ struct pshare_range {
 	unsigned long epoch_left;
 	unsigned long thp_addr;
 	unsigned int thp_dups;
+	unsigned long thp_claim;
 };
 
 /* The user address of page @idx of @r, and back. */
@@ -433,6 +436,7 @@ int pshare_check_range(unsigned long start, unsigned long len);
 /* merge.c */
 struct pshare_rmap_item;
 struct pshare_stable_node;
+void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx);
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
 bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
@@ -453,6 +457,7 @@ int pshare_set_run(unsigned int run);
 void pshare_scan_forget(struct pshare_range *r);
 void pshare_scan_added(struct pshare_range *r);
 void pshare_scan_page(struct pshare_range *r, unsigned long idx);
+void pshare_scan_split_page(struct pshare_range *r, unsigned long idx);
 void pshare_prune_later(void);
 int pshare_unmerge_all(void);
 u64 pshare_scan_cpu_ns(void);
@@ -493,11 +498,13 @@ bool pshare_madvise_enabled(void);
 bool pshare_madvise_blocked(struct mm_struct *mm, unsigned long addr);
 int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, int advice);
+int pshare_madvise_queue_whole(struct mm_struct *mm, bool enable);
 void pshare_madvise_exit(void);
 
 /* hooks.c */
 void pshare_hook_mm_add(struct mm_struct *mm);
 void pshare_hook_mm_del(struct mm_struct *mm);
+void pshare_hook_any_forget(struct mm_struct *mm);
 int pshare_hooks_init(void);
 void pshare_hooks_exit(void);
 

@@ -242,16 +242,14 @@ static void pshare_scan_excuse(struct pshare_range *r)
 	}
 }
 
-/**
- * pshare_scan_page() - look at one registered page
- * @r: its registration
- * @idx: its page index
- *
- * Still merged, changed since the last visit, a duplicate inside a huge
- * page that stays whole, or a candidate to merge. Context:
+/*
+ * Look at the page at (@r, @idx): still merged, changed since the last
+ * visit, a duplicate inside a huge page that stays whole, or a candidate to
+ * merge. @split: pshare just split its huge page. Context:
  * pshare_engine_lock held, no mmap_lock.
  */
-void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
+			    bool split)
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct mm_struct *mm = r->pmm->mm;
@@ -296,6 +294,18 @@ void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 			goto out;	/* still the zero page */
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	}
+	/*
+	 * Since 6.12 splitting an anonymous huge page maps its zero-filled
+	 * subpages to the zero page by itself (migrate.c's
+	 * try_to_map_unused_to_zeropage()); on 6.1 pshare's merge does it. A
+	 * split of pshare's saved those pages either way: count them as
+	 * pshare's zero pages, as on 6.1.
+	 */
+	if (page && is_zero_pfn(page_to_pfn(page)) &&
+	    (split || (addr & HPAGE_PMD_MASK) == r->thp_claim)) {
+		pshare_merge_claim_zero(r, idx);
+		goto out;
+	}
 	if (!page || is_zero_pfn(page_to_pfn(page)) || !PageAnon(page))
 		goto out;
 
@@ -332,6 +342,31 @@ out:
 		put_page(page);
 }
 
+/**
+ * pshare_scan_page() - look at one registered page
+ * @r: its registration
+ * @idx: its page index
+ *
+ * Context: pshare_engine_lock held, no mmap_lock.
+ */
+void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+{
+	pshare_scan_one(r, idx, false);
+}
+
+/**
+ * pshare_scan_split_page() - look at a subpage of a huge page pshare split
+ * @r: its registration
+ * @idx: its index
+ *
+ * As pshare_scan_page(); a subpage the split mapped to the zero page is
+ * counted as pshare's. Context: pshare_engine_lock held, no mmap_lock.
+ */
+void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
+{
+	pshare_scan_one(r, idx, true);
+}
+
 /* Scan the page under @r's cursor, and move the cursor on. */
 static void pshare_scan_step(struct pshare_range *r)
 {
@@ -341,6 +376,8 @@ static void pshare_scan_step(struct pshare_range *r)
 	/* Leaving a huge page: record what it holds. */
 	if (r->thp_addr && (addr & HPAGE_PMD_MASK) != r->thp_addr)
 		pshare_thp_leave(r);
+	if (r->thp_claim && (addr & HPAGE_PMD_MASK) != r->thp_claim)
+		r->thp_claim = 0;
 	if (++r->cursor >= r->npages) {
 		r->cursor = 0;
 		pshare_scan_drain(false);

@@ -5,6 +5,7 @@
 
 #include <linux/huge_mm.h>
 #include <linux/kallsyms.h>
+#include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pagewalk.h>
@@ -77,10 +78,22 @@ pmd_t *pshare_proto_mm_find_pmd(struct mm_struct *mm, unsigned long address);
 	S(split_huge_page_to_list, split_huge_page_to_list)
 #endif
 
+#if PSHARE_HAVE_MERGE_ANY
+/* The kernel's whole-process merging, which hooks.c redirects and calls. */
+#define PSHARE_KSYMS_MERGE_ANY(S)					\
+	S(ksm_enable_merge_any, ksm_enable_merge_any)			\
+	S(ksm_disable_merge_any, ksm_disable_merge_any)			\
+	S(ksm_add_vma, ksm_add_vma)					\
+	S(__ksm_enter, __ksm_enter)
+#else
+#define PSHARE_KSYMS_MERGE_ANY(S)
+#endif
+
 /* Those found through kallsyms_lookup_name(), and all of them. */
 #define PSHARE_KSYMS_LOOKED_UP(S)					\
 	PSHARE_KSYMS_COMMON(S)						\
-	PSHARE_KSYMS_VERSIONED(S)
+	PSHARE_KSYMS_VERSIONED(S)					\
+	PSHARE_KSYMS_MERGE_ANY(S)
 #define PSHARE_KSYMS(S)							\
 	S(kallsyms_lookup_name, kallsyms_lookup_name)			\
 	PSHARE_KSYMS_LOOKED_UP(S)

@@ -255,7 +255,7 @@ void pshare_thp_relieve(unsigned int max_thps)
 		idx = pshare_page_idx(r, max(c.addr, r->start));
 		end = pshare_page_idx(r, min(c.addr + HPAGE_PMD_SIZE, r->end));
 		for (; idx < end; idx++) {
-			pshare_scan_page(r, idx);
+			pshare_scan_split_page(r, idx);
 			cond_resched();
 		}
 	}

@@ -4,18 +4,21 @@
 #
 #   tests/check.sh [--host-only] [--stock-only]
 #
-# 1. host tests (tests/host/*.sh): module build, ABI guard, code style;
-# 2. the debug kernel (built or reused: scripts/testkernel.sh), booted once:
-#    the KUnit suites, then the guest suite;
-# 3. the stock Debian kernel, booted once: the guest suite;
-# 4. the stock kernel again with 640 MiB of RAM: the memory-pressure suite
-#    (tests/guest/pressure.list), share-before-swap against zram swap.
+# 1. host tests (tests/host/*.sh): module builds, ABI guard, IBT, code style;
+# 2. for each kernel series, 6.1 (Debian 12) and 6.12 (Debian 13):
+#    - the debug kernel (built or reused: scripts/testkernel.sh), booted
+#      once: the KUnit suites, then the guest suite;
+#    - the stock Debian kernel, booted once: the guest suite;
+#    - the stock kernel again with 640 MiB of RAM: the memory-pressure suite
+#      (tests/guest/pressure.list), share-before-swap against zram swap.
+# Each boot is named KIND-RELEASE; the summary gives each boot's counts.
 # The last line is "N passed, N failed"; the exit status is 0 only when
 # nothing failed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+. scripts/common.sh
 mode=all
 case "${1:-}" in
 --host-only) mode=host ;;
@@ -41,31 +44,42 @@ for t in tests/host/*.sh; do
 	fi
 done
 
-if [ "$mode" = all ]; then
-	echo "=== debug kernel (KUnit and guest suite)"
-	if scripts/testkernel.sh > .build/testkernel.log 2>&1; then
-		tests/qemu/run --kernel debug --kunit --quiet --results "$results" ||
-			echo "(console: .build/qemu-debug.log)"
-	else
-		tail -30 .build/testkernel.log
-		echo "FAIL debug/testkernel-build" >> "$results"
+boot() {	# QEMU/RUN ARGS...: one boot; its failures are in $results
+	tests/qemu/run "$@" --quiet --results "$results" || true
+}
+for series in 6.1 6.12; do
+	if [ "$mode" = all ]; then
+		echo "=== debug $series kernel (KUnit and guest suite)"
+		if scripts/testkernel.sh "$series" > ".build/testkernel-$series.log" 2>&1; then
+			boot --kernel "debug-$series" --kunit
+		else
+			tail -30 ".build/testkernel-$series.log"
+			echo "FAIL debug-$series/testkernel-build" >> "$results"
+		fi
 	fi
-fi
-if [ "$mode" != host ]; then
-	echo "=== stock kernel (guest suite)"
-	tests/qemu/run --kernel stock --with-qemu --quiet --results "$results" ||
-		echo "(console: .build/qemu-stock.log)"
-	echo "=== stock kernel, 640 MiB (memory-pressure suite)"
-	tests/qemu/run --kernel stock --name stock-pressure --mem 640M \
-		--suite tests/guest/pressure.list --quiet --results "$results" ||
-		echo "(console: .build/qemu-stock-pressure.log)"
-fi
+	if [ "$mode" != host ]; then
+		if [ -z "$(pshare_stock_kdir "$series")" ]; then
+			echo "FAIL stock-$series/headers-missing (make deps)" >> "$results"
+			continue
+		fi
+		echo "=== stock $series kernel (guest suite)"
+		boot --kernel "stock-$series" --with-qemu
+		echo "=== stock $series kernel, 640 MiB (memory-pressure suite)"
+		krel=$(pshare_kernelrelease "$(pshare_stock_kdir "$series")")
+		boot --kernel "stock-$series" --name "stock-pressure-$krel" \
+			--mem 640M --suite tests/guest/pressure.list
+	fi
+done
 
 npass=$(grep -c '^PASS' "$results")
 nfail=$(grep -c '^FAIL' "$results")
 nskip=$(grep -c '^SKIP' "$results")
 echo
 echo "=== results ($(( $(date +%s) - start ))s)"
+# Each boot's counts: the part of a result's name before its first slash.
+awk '{ split($2, n, "/"); b = n[1]; c[b, $1]++; if (!(b in seen)) { seen[b] = 1; order[++k] = b } }
+     END { for (i = 1; i <= k; i++) { b = order[i]
+		printf "  %-40s %4d passed, %d failed, %d skipped\n", b, c[b, "PASS"], c[b, "FAIL"], c[b, "SKIP"] } }' "$results"
 grep -v '^PASS' "$results"
 [ "$nskip" -eq 0 ] || echo "($nskip skipped: not applicable to that kernel)"
 echo "$npass passed, $nfail failed"

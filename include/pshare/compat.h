@@ -37,6 +37,14 @@
 #define PSHARE_MM_KOBJ_EXPORTED	(!PSHARE_HAVE_FOLIO_WALK)
 
 /*
+ * prctl(PR_SET_MEMORY_MERGE) (6.4): ksm_enable_merge_any() marks every VMA
+ * of a process VM_MERGEABLE, and ksm_add_vma() each new one, without
+ * ksm_madvise(). hooks.c redirects both, and __ksm_enter().
+ */
+#define PSHARE_HAVE_MERGE_ANY \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0))
+
+/*
  * <kunit/visibility.h> arrived in 6.2; on 6.1 these are its two macros.
  * Functions that only the KUnit suites call are exported to them, in the
  * namespace EXPORTED_FOR_KUNIT_TESTING, and only when the kernel has KUnit.

@@ -19,30 +19,6 @@ static uint64_t seed(int i)
 	return 700 + i % 32;
 }
 
-/* Does the VMA at @addr have VM_MERGEABLE ("mg" in smaps' VmFlags)? */
-static int mergeable(void *addr)
-{
-	unsigned long want = (unsigned long)addr, s, e;
-	char line[512];
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0, mg = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			in = want >= s && want < e;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			mg = strstr(line, " mg") != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	return mg;
-}
-
 static long registered(void)
 {
 	struct pshare_proc_stats st;
@@ -87,7 +63,7 @@ int main(void)
 
 	/* MADV_MERGEABLE registers with pshare; the VMA is not VM_MERGEABLE. */
 	CHECK(madvise(a, N * PAGE_SZ, MADV_MERGEABLE) == 0, "MADV_MERGEABLE");
-	CHECK(mergeable(a) == 0, "VM_MERGEABLE with madvise=1");
+	CHECK(t_vma_mergeable(a) == 0, "VM_MERGEABLE with madvise=1");
 	CHECK(wait_registered(N) == 0, "madvise registration");
 	CHECK(t_list_find(getpid(), &info) == 0 &&
 	      (info.flags & PSHARE_PROC_MADVISE), "MADVISE flag");
@@ -126,7 +102,7 @@ int main(void)
 	CHECK(t_wait_scans(2, 300) == 0, "scans");
 	CHECK(t_count_ksm(b, N) == N, "b merged: %d", t_count_ksm(b, N));
 	CHECK(madvise(b, N * PAGE_SZ, MADV_MERGEABLE) == 0, "b MADV_MERGEABLE");
-	CHECK(mergeable(b) == 1, "b not VM_MERGEABLE with madvise=0");
+	CHECK(t_vma_mergeable(b) == 1, "b not VM_MERGEABLE with madvise=0");
 	CHECK(t_count_ksm(b, N) == 0, "pshare's KSM pages left in a VM_MERGEABLE VMA: %d",
 	      t_count_ksm(b, N));
 	CHECK(t_wait_scans(2, 60) == 0, "scans");

@@ -559,3 +559,50 @@ int t_wait_stat(const char *name, long want, int timeout_s)
 	       timeout_s, want);
 	return -1;
 }
+
+/*
+ * Does the VMA at @addr have VM_MERGEABLE ("mg" in /proc/self/smaps'
+ * VmFlags)? Return: 1, 0, or -1 if there is no such VMA.
+ */
+int t_vma_mergeable(void *addr)
+{
+	unsigned long want = (unsigned long)addr, s, e;
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0, mg = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			in = want >= s && want < e;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			mg = strstr(line, " mg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return mg;
+}
+
+/*
+ * A field of /proc/self/ksm_stat, the kernel KSM's figures for this process
+ * (ksm_merging_pages: its pages that ksmd merged); -1 if there is none.
+ */
+long t_ksm_stat(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/self/ksm_stat", "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ' ')
+			v = atol(line + len + 1);
+	fclose(f);
+	return v;
+}

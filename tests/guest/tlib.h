@@ -74,6 +74,8 @@ long t_ksm(const char *name);
 void t_ksm_set(const char *name, long v);
 double t_now(void);
 int t_wait_stat(const char *name, long want, int timeout_s);
+int t_vma_mergeable(void *addr);
+long t_ksm_stat(const char *field);
 
 /* A child process with memory of its own: see tlib.c. */
 struct t_peer {

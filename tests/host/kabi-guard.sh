@@ -1,11 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Host test: the ABI guard passes on the real layout and, with one offset of
-# the target kernel's layout changed, fails the build naming that field.
+# Host test, for each stock kernel (Debian 12's 6.1, Debian 13's 6.12): the
+# ABI guard passes on the real layout; a field that the kernel's KSM reads
+# and pshare's struct lacks stops the build; and with one offset of the
+# target kernel's layout changed, the build fails naming that field.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/common.sh"
-kdir=${KDIR:-$(pshare_default_kdir)}
+fails=0
+for series in 6.1 6.12; do
+kdir=$(pshare_stock_kdir "$series")
+[ -n "$kdir" ] || { echo "not ok: no Debian $series headers (make deps)"; fails=1; continue; }
+echo "# $(pshare_kernelrelease "$kdir")"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -16,8 +22,7 @@ echo 'ccflags-y += -I$(src)/../include' >> "$tmp/mm/Kbuild"
 echo 'obj-m += mm/' > "$tmp/Kbuild"
 "$top/scripts/kabi-gen.sh" "$kdir" > "$tmp/include/generated/pshare_kabi.h"
 
-fails=0
-build() { make -C "$kdir" M="$tmp" mm/kabi_check.o > "$tmp/log" 2>&1; }
+build() { pshare_kmake "$kdir" "$tmp" mm/kabi_check.o > "$tmp/log" 2>&1; }
 if ! build; then
 	echo "not ok: the guard rejects the real layout"; cat "$tmp/log"
 	fails=1
@@ -52,5 +57,7 @@ for field in $(sed -n 's/^PSHARE_KABI_FIELD(\([a-z_]*\), \([a-z_]*\),.*/\1.\2/p'
 	else
 		echo "ok: a wrong $name is rejected: $(grep -o "offset of $name differs[^\"]*" "$tmp/log" | head -1)"
 	fi
+done
+rm -rf "$tmp"
 done
 exit $fails
