@@ -175,8 +175,7 @@ static int pshare_target_get(pid_t pid, struct task_struct **taskp,
 		put_pid(p);
 		if (!task)
 			return -ESRCH;
-		if (!pshare_call(ptrace_may_access)(task,
-						  PTRACE_MODE_ATTACH_REALCREDS)) {
+		if (!pshare_ptrace_may_attach(task)) {
 			put_task_struct(task);
 			return -EPERM;
 		}

@@ -250,8 +250,8 @@ void pshare_hook_any_forget(struct mm_struct *mm)
 /* Break pshare's merged pages in every VMA of @mm. mmap_lock held (write). */
 static void pshare_unmerge_mm(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
 
 	mmap_assert_write_locked(mm);
 	if (!atomic_read(pshare_mm_bucket(mm)))

@@ -21,6 +21,6 @@
 #define PSHARE_KABI_FIELD(theirs, field, offset)			\
 	static_assert(offsetof(PSHARE_KABI_OURS_##theirs, field) == (offset), \
 		      "pshare ABI guard: offset of " #theirs "." #field	\
-		      " differs from the target kernel");
+		      " differs from the target kernel")
 
 #include <generated/pshare_kabi.h>

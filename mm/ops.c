@@ -231,7 +231,7 @@ static int pshare_write_protect(struct vm_area_struct *vma, unsigned long addr,
 	pshare_mmu_notifier_range_init(&range, vma, mm, addr, addr + PAGE_SIZE);
 	pshare_mn_start(&range);
 
-	if (!pshare_call(page_vma_mapped_walk)(&pvmw))
+	if (!pshare_page_vma_mapped_walk(&pvmw))
 		goto out_mn;
 	if (WARN_ON_ONCE(!pvmw.pte))
 		goto out_unlock;

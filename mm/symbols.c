@@ -19,10 +19,96 @@ module_param(require_symbol, charp, 0400);
 MODULE_PARM_DESC(require_symbol,
 		 "Testing only: an extra kernel symbol the load requires");
 
-#define PSHARE_KSYM_DEFINE(name, decl)					\
-	DEFINE_STATIC_CALL_NULL(pshare_k_##name, decl);
-PSHARE_KSYMS(PSHARE_KSYM_DEFINE)
-#undef PSHARE_KSYM_DEFINE
+DEFINE_STATIC_CALL_NULL(pshare_k_kallsyms_lookup_name, kallsyms_lookup_name);
+DEFINE_STATIC_CALL_NULL(pshare_k_page_vma_mapped_walk, page_vma_mapped_walk);
+DEFINE_STATIC_CALL_NULL(pshare_k_mm_find_pmd, pshare_proto_mm_find_pmd);
+DEFINE_STATIC_CALL_NULL(pshare_k_ptep_clear_flush, ptep_clear_flush);
+DEFINE_STATIC_CALL_NULL(pshare_k___mmu_notifier_invalidate_range_start,
+			__mmu_notifier_invalidate_range_start);
+DEFINE_STATIC_CALL_NULL(pshare_k___mmu_notifier_invalidate_range_end,
+			__mmu_notifier_invalidate_range_end);
+DEFINE_STATIC_CALL_NULL(pshare_k_lru_add_drain_all, lru_add_drain_all);
+DEFINE_STATIC_CALL_NULL(pshare_k___put_anon_vma, __put_anon_vma);
+DEFINE_STATIC_CALL_NULL(pshare_k_mm_trace_rss_stat, mm_trace_rss_stat);
+DEFINE_STATIC_CALL_NULL(pshare_k_folio_free_swap, folio_free_swap);
+DEFINE_STATIC_CALL_NULL(pshare_k_ptrace_may_access, ptrace_may_access);
+#if PSHARE_HAVE_FOLIO_WALK
+DEFINE_STATIC_CALL_NULL(pshare_k_folio_walk_start, folio_walk_start);
+DEFINE_STATIC_CALL_NULL(pshare_k_vma_pgtable_walk_end, vma_pgtable_walk_end);
+DEFINE_STATIC_CALL_NULL(pshare_k_folio_add_anon_rmap_ptes,
+			folio_add_anon_rmap_ptes);
+DEFINE_STATIC_CALL_NULL(pshare_k_folio_remove_rmap_ptes,
+			folio_remove_rmap_ptes);
+DEFINE_STATIC_CALL_NULL(pshare_k_split_huge_page_to_list_to_order,
+			split_huge_page_to_list_to_order);
+DEFINE_STATIC_CALL_NULL(pshare_k___pte_offset_map_lock, __pte_offset_map_lock);
+#else
+DEFINE_STATIC_CALL_NULL(pshare_k_follow_page, follow_page);
+DEFINE_STATIC_CALL_NULL(pshare_k_page_add_anon_rmap, page_add_anon_rmap);
+DEFINE_STATIC_CALL_NULL(pshare_k_page_remove_rmap, page_remove_rmap);
+DEFINE_STATIC_CALL_NULL(pshare_k___mmu_notifier_change_pte,
+			__mmu_notifier_change_pte);
+DEFINE_STATIC_CALL_NULL(pshare_k_split_huge_page_to_list,
+			split_huge_page_to_list);
+#endif
+#if PSHARE_HAVE_MERGE_ANY
+DEFINE_STATIC_CALL_NULL(pshare_k_ksm_enable_merge_any, ksm_enable_merge_any);
+DEFINE_STATIC_CALL_NULL(pshare_k_ksm_disable_merge_any, ksm_disable_merge_any);
+DEFINE_STATIC_CALL_NULL(pshare_k_ksm_add_vma, ksm_add_vma);
+DEFINE_STATIC_CALL_NULL(pshare_k___ksm_enter, __ksm_enter);
+#endif
+
+/**
+ * struct pshare_ksym - a kernel function that kallsyms resolves
+ * @name: its name in kallsyms
+ * @key: the static call that calls it
+ * @tramp: that static call's trampoline
+ */
+struct pshare_ksym {
+	const char *name;
+	struct static_call_key *key;
+	void *tramp;
+};
+
+#define PSHARE_KSYM(fn) {						\
+	.name = #fn,							\
+	.key = &STATIC_CALL_KEY(pshare_k_##fn),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(pshare_k_##fn),			\
+}
+
+/* Every static call of symbols.h but kallsyms_lookup_name's own. */
+static const struct pshare_ksym pshare_ksyms[] = {
+	PSHARE_KSYM(page_vma_mapped_walk),
+	PSHARE_KSYM(mm_find_pmd),
+	PSHARE_KSYM(ptep_clear_flush),
+	PSHARE_KSYM(__mmu_notifier_invalidate_range_start),
+	PSHARE_KSYM(__mmu_notifier_invalidate_range_end),
+	PSHARE_KSYM(lru_add_drain_all),
+	PSHARE_KSYM(__put_anon_vma),
+	PSHARE_KSYM(mm_trace_rss_stat),
+	PSHARE_KSYM(folio_free_swap),
+	PSHARE_KSYM(ptrace_may_access),
+#if PSHARE_HAVE_FOLIO_WALK
+	PSHARE_KSYM(folio_walk_start),
+	PSHARE_KSYM(vma_pgtable_walk_end),
+	PSHARE_KSYM(folio_add_anon_rmap_ptes),
+	PSHARE_KSYM(folio_remove_rmap_ptes),
+	PSHARE_KSYM(split_huge_page_to_list_to_order),
+	PSHARE_KSYM(__pte_offset_map_lock),
+#else
+	PSHARE_KSYM(follow_page),
+	PSHARE_KSYM(page_add_anon_rmap),
+	PSHARE_KSYM(page_remove_rmap),
+	PSHARE_KSYM(__mmu_notifier_change_pte),
+	PSHARE_KSYM(split_huge_page_to_list),
+#endif
+#if PSHARE_HAVE_MERGE_ANY
+	PSHARE_KSYM(ksm_enable_merge_any),
+	PSHARE_KSYM(ksm_disable_merge_any),
+	PSHARE_KSYM(ksm_add_vma),
+	PSHARE_KSYM(__ksm_enter),
+#endif
+};
 
 #if !PSHARE_MM_KOBJ_EXPORTED
 static struct kobject **pshare_mm_kobj_ptr __ro_after_init;
@@ -94,7 +180,8 @@ struct page *pshare_follow_page(struct vm_area_struct *vma,
 		if (!folio)
 			return NULL;
 		if (pshare_folio_walk_present(&fw)) {
-			struct page *page = fw.page;
+			/* fw.page is NULL for the zero page: its only page. */
+			struct page *page = fw.page ?: &folio->page;
 
 			folio_get(folio);
 			pshare_folio_walk_end(&fw, vma);
@@ -135,10 +222,6 @@ static int pshare_set_call(const char *name, struct static_call_key *key,
 	return ret;
 }
 
-#define PSHARE_SET_CALL(name, addr)					\
-	pshare_set_call(#name, &STATIC_CALL_KEY(pshare_k_##name),	\
-			STATIC_CALL_TRAMP_ADDR(pshare_k_##name), addr)
-
 /*
  * kallsyms_lookup_name() is not exported; a kprobe on it yields its address.
  * Its static call is set from that, so that even this lookup is a direct
@@ -157,7 +240,10 @@ static int pshare_find_kallsyms(void)
 	}
 	addr = pshare_kprobe_entry((unsigned long)kp.addr);
 	unregister_kprobe(&kp);
-	return PSHARE_SET_CALL(kallsyms_lookup_name, addr);
+	return pshare_set_call("kallsyms_lookup_name",
+			       &STATIC_CALL_KEY(pshare_k_kallsyms_lookup_name),
+			       STATIC_CALL_TRAMP_ADDR(pshare_k_kallsyms_lookup_name),
+			       addr);
 }
 
 /* The address of @name, or 0 after logging that it is missing. */
@@ -179,20 +265,21 @@ static unsigned long pshare_lookup(const char *name)
 int pshare_resolve_symbols(void)
 {
 	unsigned long addr;
-	int ret, missing = 0;
+	int i, ret, missing = 0;
 
 	ret = pshare_find_kallsyms();
 	if (ret)
 		return ret;
 
-#define PSHARE_KSYM_RESOLVE(name, decl)					\
-	addr = pshare_lookup(#name);					\
-	if (!addr)							\
-		missing++;						\
-	else if (PSHARE_SET_CALL(name, addr))				\
-		return -EOPNOTSUPP;
-	PSHARE_KSYMS_LOOKED_UP(PSHARE_KSYM_RESOLVE)
-#undef PSHARE_KSYM_RESOLVE
+	for (i = 0; i < ARRAY_SIZE(pshare_ksyms); i++) {
+		const struct pshare_ksym *k = &pshare_ksyms[i];
+
+		addr = pshare_lookup(k->name);
+		if (!addr)
+			missing++;
+		else if (pshare_set_call(k->name, k->key, k->tramp, addr))
+			return -EOPNOTSUPP;
+	}
 
 #if !PSHARE_MM_KOBJ_EXPORTED
 	pshare_mm_kobj_ptr = (struct kobject **)pshare_lookup("mm_kobj");

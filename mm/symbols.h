@@ -41,67 +41,49 @@ pmd_t *pshare_proto_mm_find_pmd(struct mm_struct *mm, unsigned long address);
  * after each update that the trampoline jumps directly to the address and
  * refuses to load otherwise; tests/host/ibt.sh checks the built object.
  *
- * The lists: S(NAME, DECL) is kernel function NAME, whose type is that of
- * the declaration DECL (the kernel's own where a header declares it).
+ * symbols.c holds the table of names; each function here is declared as
+ * static call pshare_k_NAME, of the type of the kernel's own declaration
+ * where a header has one.
  */
-#define PSHARE_KSYMS_COMMON(S)						\
-	S(page_vma_mapped_walk, page_vma_mapped_walk)			\
-	S(mm_find_pmd, pshare_proto_mm_find_pmd)			\
-	S(ptep_clear_flush, ptep_clear_flush)				\
-	S(__mmu_notifier_invalidate_range_start,			\
-	  __mmu_notifier_invalidate_range_start)			\
-	S(__mmu_notifier_invalidate_range_end,				\
-	  __mmu_notifier_invalidate_range_end)				\
-	S(lru_add_drain_all, lru_add_drain_all)				\
-	S(__put_anon_vma, __put_anon_vma)				\
-	S(mm_trace_rss_stat, mm_trace_rss_stat)				\
-	S(folio_free_swap, folio_free_swap)				\
-	S(ptrace_may_access, ptrace_may_access)
-
+DECLARE_STATIC_CALL(pshare_k_kallsyms_lookup_name, kallsyms_lookup_name);
+DECLARE_STATIC_CALL(pshare_k_page_vma_mapped_walk, page_vma_mapped_walk);
+DECLARE_STATIC_CALL(pshare_k_mm_find_pmd, pshare_proto_mm_find_pmd);
+DECLARE_STATIC_CALL(pshare_k_ptep_clear_flush, ptep_clear_flush);
+DECLARE_STATIC_CALL(pshare_k___mmu_notifier_invalidate_range_start,
+		    __mmu_notifier_invalidate_range_start);
+DECLARE_STATIC_CALL(pshare_k___mmu_notifier_invalidate_range_end,
+		    __mmu_notifier_invalidate_range_end);
+DECLARE_STATIC_CALL(pshare_k_lru_add_drain_all, lru_add_drain_all);
+DECLARE_STATIC_CALL(pshare_k___put_anon_vma, __put_anon_vma);
+DECLARE_STATIC_CALL(pshare_k_mm_trace_rss_stat, mm_trace_rss_stat);
+DECLARE_STATIC_CALL(pshare_k_folio_free_swap, folio_free_swap);
+DECLARE_STATIC_CALL(pshare_k_ptrace_may_access, ptrace_may_access);
 #if PSHARE_HAVE_FOLIO_WALK
 /* 6.12: folio_walk, the folio rmap calls, split to an order. */
-#define PSHARE_KSYMS_VERSIONED(S)					\
-	S(folio_walk_start, folio_walk_start)				\
-	S(vma_pgtable_walk_end, vma_pgtable_walk_end)			\
-	S(folio_add_anon_rmap_ptes, folio_add_anon_rmap_ptes)		\
-	S(folio_remove_rmap_ptes, folio_remove_rmap_ptes)		\
-	S(split_huge_page_to_list_to_order,				\
-	  split_huge_page_to_list_to_order)				\
-	S(__pte_offset_map_lock, __pte_offset_map_lock)
+DECLARE_STATIC_CALL(pshare_k_folio_walk_start, folio_walk_start);
+DECLARE_STATIC_CALL(pshare_k_vma_pgtable_walk_end, vma_pgtable_walk_end);
+DECLARE_STATIC_CALL(pshare_k_folio_add_anon_rmap_ptes,
+		    folio_add_anon_rmap_ptes);
+DECLARE_STATIC_CALL(pshare_k_folio_remove_rmap_ptes, folio_remove_rmap_ptes);
+DECLARE_STATIC_CALL(pshare_k_split_huge_page_to_list_to_order,
+		    split_huge_page_to_list_to_order);
+DECLARE_STATIC_CALL(pshare_k___pte_offset_map_lock, __pte_offset_map_lock);
 #else
 /* 6.1: follow_page, the page rmap calls, change_pte notification. */
-#define PSHARE_KSYMS_VERSIONED(S)					\
-	S(follow_page, follow_page)					\
-	S(page_add_anon_rmap, page_add_anon_rmap)			\
-	S(page_remove_rmap, page_remove_rmap)				\
-	S(__mmu_notifier_change_pte, __mmu_notifier_change_pte)		\
-	S(split_huge_page_to_list, split_huge_page_to_list)
+DECLARE_STATIC_CALL(pshare_k_follow_page, follow_page);
+DECLARE_STATIC_CALL(pshare_k_page_add_anon_rmap, page_add_anon_rmap);
+DECLARE_STATIC_CALL(pshare_k_page_remove_rmap, page_remove_rmap);
+DECLARE_STATIC_CALL(pshare_k___mmu_notifier_change_pte,
+		    __mmu_notifier_change_pte);
+DECLARE_STATIC_CALL(pshare_k_split_huge_page_to_list, split_huge_page_to_list);
 #endif
-
 #if PSHARE_HAVE_MERGE_ANY
 /* The kernel's whole-process merging, which hooks.c redirects and calls. */
-#define PSHARE_KSYMS_MERGE_ANY(S)					\
-	S(ksm_enable_merge_any, ksm_enable_merge_any)			\
-	S(ksm_disable_merge_any, ksm_disable_merge_any)			\
-	S(ksm_add_vma, ksm_add_vma)					\
-	S(__ksm_enter, __ksm_enter)
-#else
-#define PSHARE_KSYMS_MERGE_ANY(S)
+DECLARE_STATIC_CALL(pshare_k_ksm_enable_merge_any, ksm_enable_merge_any);
+DECLARE_STATIC_CALL(pshare_k_ksm_disable_merge_any, ksm_disable_merge_any);
+DECLARE_STATIC_CALL(pshare_k_ksm_add_vma, ksm_add_vma);
+DECLARE_STATIC_CALL(pshare_k___ksm_enter, __ksm_enter);
 #endif
-
-/* Those found through kallsyms_lookup_name(), and all of them. */
-#define PSHARE_KSYMS_LOOKED_UP(S)					\
-	PSHARE_KSYMS_COMMON(S)						\
-	PSHARE_KSYMS_VERSIONED(S)					\
-	PSHARE_KSYMS_MERGE_ANY(S)
-#define PSHARE_KSYMS(S)							\
-	S(kallsyms_lookup_name, kallsyms_lookup_name)			\
-	PSHARE_KSYMS_LOOKED_UP(S)
-
-#define PSHARE_KSYM_DECLARE(name, decl)					\
-	DECLARE_STATIC_CALL(pshare_k_##name, decl);
-PSHARE_KSYMS(PSHARE_KSYM_DECLARE)
-#undef PSHARE_KSYM_DECLARE
 
 /* Call resolved kernel function @name, directly: pshare_call(name)(args). */
 #define pshare_call(name)	static_call(pshare_k_##name)
@@ -115,6 +97,19 @@ struct page *pshare_follow_page(struct vm_area_struct *vma,
  * The kernel's inlines that call unexported functions, rewritten to call the
  * resolved ones; and the calls whose form differs between kernels.
  */
+
+/* page_vma_mapped_walk() */
+static inline bool pshare_page_vma_mapped_walk(struct page_vma_mapped_walk *w)
+{
+	return pshare_call(page_vma_mapped_walk)(w);
+}
+
+/* ptrace_may_access(@task, PTRACE_MODE_ATTACH_REALCREDS), as PTRACE_ATTACH */
+static inline bool pshare_ptrace_may_attach(struct task_struct *task)
+{
+	return pshare_call(ptrace_may_access)(task,
+					      PTRACE_MODE_ATTACH_REALCREDS);
+}
 
 /* mmu_notifier_invalidate_range_start(), less its lockdep annotation. */
 static inline void pshare_mn_start(struct mmu_notifier_range *range)

@@ -81,12 +81,14 @@ for f in "$kdir/source/mm/ksm.c" "$kdir/mm/ksm.c"; do
 done
 from_source=${ksm_c:+1}
 if [ -z "$ksm_c" ]; then
-	case "$rel" in
-	6.1.*)  tarball=/usr/src/linux-source-6.1.tar.xz ;;
-	6.12.*) tarball=$(sed -n 's/^T13_SOURCE=//p' <<< "$("$top/scripts/trixie.sh" --env)") ;;
-	*)      die "no linux-source known for $rel" ;;
-	esac
-	[ -r "$tarball" ] || die "$tarball missing (make deps)"
+	# Debian's linux-source-SERIES where installed (the host's own series),
+	# else the one scripts/trixie.sh fetched for Debian 13's kernel.
+	series=$(pshare_series "$rel")
+	tarball=/usr/src/linux-source-$series.tar.xz
+	if [ ! -r "$tarball" ] && [ "$series" = 6.12 ]; then
+		tarball=$(sed -n 's/^T13_SOURCE=//p' <<< "$("$top/scripts/trixie.sh" --env)")
+	fi
+	[ -r "$tarball" ] || die "linux-source-$series missing (make deps, or apt-get install linux-source-$series)"
 	ksm_c=$tmp/ksm.c
 	top_dir=$(tar -tf "$tarball" 2>/dev/null | head -n 1 | cut -d/ -f1) || true
 	tar -xOf "$tarball" "$top_dir/mm/ksm.c" > "$ksm_c" ||
@@ -116,7 +118,7 @@ if [ -n "$from_source" ]; then
 		echo "$def" | sed 's/struct ksm_/struct pshare_kabi_ksm_/g'
 	done
 	for sf in $fields; do
-		echo "PSHARE_KABI_FIELD(${sf%%.*}, ${sf#*.}, offsetof(struct pshare_kabi_${sf%%.*}, ${sf#*.}))"
+		echo "PSHARE_KABI_FIELD(${sf%%.*}, ${sf#*.}, offsetof(struct pshare_kabi_${sf%%.*}, ${sf#*.}));"
 	done
 else
 	btf=$kdir/vmlinux
@@ -154,7 +156,7 @@ else
 				sub(".*" f ";[ \t]*/\\* *", ""); print $1 + 0; exit
 			}' "$layout")
 		[ -n "$off" ] || die "field $s.$f not found in the BTF of $btf"
-		echo "PSHARE_KABI_FIELD($s, $f, $off)"
+		echo "PSHARE_KABI_FIELD($s, $f, $off);"
 	done
 fi
 echo "#endif"

@@ -19,10 +19,10 @@
 #include <linux/rmap.h>
 #include <linux/slab.h>
 
-#if !(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) &&			\
-      LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) &&			\
-    !(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&			\
-      LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0))
+#define PSHARE_KERNEL_IN(a, b, c, d)					\
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, 0) &&		\
+	 LINUX_VERSION_CODE < KERNEL_VERSION(c, d, 0))
+#if !PSHARE_KERNEL_IN(6, 1, 6, 2) && !PSHARE_KERNEL_IN(6, 12, 6, 13)
 #error "pshare supports Linux 6.1 (Debian 12) and 6.12 (Debian 13); port this compat header first"
 #endif
 
@@ -130,14 +130,19 @@ static inline int pshare_page_mapcount(struct page *page)
 #endif
 }
 
-/* mmu_notifier_range_init() lost its vma argument in 6.3. */
+/* An MMU_NOTIFY_CLEAR range: mmu_notifier_range_init() lost @vma in 6.3. */
+static inline void
+pshare_mmu_notifier_range_init(struct mmu_notifier_range *range,
+			       struct vm_area_struct *vma, struct mm_struct *mm,
+			       unsigned long start, unsigned long end)
+{
 #if PSHARE_HAVE_FOLIO_WALK
-#define pshare_mmu_notifier_range_init(range, vma, mm, start, end)	\
-	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, mm, start, end)
+	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, mm, start, end);
 #else
-#define pshare_mmu_notifier_range_init(range, vma, mm, start, end)	\
-	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, vma, mm, start, end)
+	mmu_notifier_range_init(range, MMU_NOTIFY_CLEAR, 0, vma, mm, start,
+				end);
 #endif
+}
 
 /*
  * A write-protected PTE: 6.1 still had the NUMA-hinting "savedwrite" bit of

@@ -205,9 +205,41 @@ uint64_t t_kpageflags(void *addr)
 	return flags;
 }
 
+/*
+ * Does this kernel set KPF_KSM on every anonymous page? Debian's 6.12 does:
+ * fs/proc/page.c tests "mapping & PAGE_MAPPING_KSM", which the anonymous
+ * bit alone satisfies (6.1 asked PageKsm()). Found out once, on a page of
+ * our own that is certainly not a KSM page.
+ */
+static int t_kpf_ksm_broken(void)
+{
+	static int broken = -1;
+	char *p;
+
+	if (broken >= 0)
+		return broken;
+	p = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 0x5a, PAGE_SZ);
+	broken = (t_kpageflags(p) >> 21) & 1;
+	munmap(p, PAGE_SZ);
+	if (broken)
+		printf("  (this kernel's kpageflags marks every anonymous page KSM: a KSM page is told by KPF_KSM and being mapped more than once)\n");
+	return broken;
+}
+
+/*
+ * Does @addr map a KSM page? KPF_KSM; where the kernel sets that on every
+ * anonymous page (above), also not exclusively mapped (pagemap bit 56): a
+ * KSM page with a single mapping left then reads as not KSM.
+ */
 int t_is_ksm(void *addr)
 {
-	return (t_kpageflags(addr) >> 21) & 1;		/* KPF_KSM */
+	if (!((t_kpageflags(addr) >> 21) & 1))		/* KPF_KSM */
+		return 0;
+	return !t_kpf_ksm_broken() || !((t_pagemap(addr) >> 56) & 1);
 }
 
 int t_is_zero_page(void *addr)

@@ -38,10 +38,10 @@ else
 fi
 objdump -dr --no-show-raw-insn "$ko" > "$tmp/dis"
 
-# The resolved functions: the S(NAME, ...) entries of mm/symbols.h. Which of
-# its two versioned lists applies shows in the object: follow_page on 6.1,
-# folio_walk_start on 6.12.
-names=$(sed -n 's/^[ \t]*S(\([a-z_0-9]*\),.*/\1/p; s/^#define PSHARE_KSYMS.*//' \
+# The resolved functions: the static calls pshare_k_NAME that mm/symbols.h
+# declares. Which of its versioned lists applies shows in the object:
+# follow_page on 6.1, folio_walk_start on 6.12.
+names=$(sed -n 's/^DECLARE_STATIC_CALL(pshare_k_\([a-z_0-9]*\),.*/\1/p' \
 	"$top/mm/symbols.h" | sort -u)
 nm "$ko" > "$tmp/nm"
 expected=0 found=0

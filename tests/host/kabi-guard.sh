@@ -37,7 +37,7 @@ for f in ksm_stable_node.hlist ksm_stable_node.kpfn ksm_rmap_item.anon_vma \
 done
 echo "ok: $n fields guarded"
 # A field the kernel starts to read, which pshare's struct lacks, fails.
-sed 's/^#endif$/PSHARE_KABI_FIELD(ksm_rmap_item, linear_page_index, 32)\n#endif/' \
+sed 's/^#endif$/PSHARE_KABI_FIELD(ksm_rmap_item, linear_page_index, 32);\n#endif/' \
 	"$tmp/real.h" > "$tmp/include/generated/pshare_kabi.h"
 if build; then
 	echo "not ok: a field pshare lacks was accepted"; fails=1
@@ -46,7 +46,7 @@ else
 fi
 for field in $(sed -n 's/^PSHARE_KABI_FIELD(\([a-z_]*\), \([a-z_]*\),.*/\1.\2/p' "$tmp/real.h"); do
 	s=${field%%.*} f=${field#*.}
-	sed "s/^PSHARE_KABI_FIELD($s, $f, .*/PSHARE_KABI_FIELD($s, $f, 4)/" \
+	sed "s/^PSHARE_KABI_FIELD($s, $f, .*/PSHARE_KABI_FIELD($s, $f, 4);/" \
 		"$tmp/real.h" > "$tmp/include/generated/pshare_kabi.h"
 	name=$field
 	if build; then
