@@ -12,14 +12,17 @@
 #                    root). SERIES=6.1 or SERIES=6.12 builds one of them.
 #   make testkernel  build (or reuse) the cached debug test kernels of both
 #                    series
-#   make check       every test: host, KUnit, guest on debug and stock kernels
+#   make check       every test: host, KUnit, guest on the debug and stock
+#                    kernels of both series (6.1, 6.12)
 #   make demo        boot QEMU with pshare and a few "VM" processes
-#   make torture     the long run: on the debug kernel, the torture test
+#                    (KERNEL=stock-6.12 for Debian 13's kernel)
+#   make torture     the long run: on each debug kernel, the torture test
 #                    (TORTURE_SECS=600) and 100000 fuzzer calls; on the
 #                    stock kernel, a million fuzzer calls (FUZZ_CALLS=310000
-#                    per thread, 4 threads). About 25 minutes.
+#                    per thread, 4 threads). About 45 minutes.
 #   make bench       the kernel's KSM against pshare in one stock-kernel
-#                    boot: CSV, plots and a summary in .build/bench
+#                    boot (KERNEL=stock-6.12: Debian 13's, against its own
+#                    KSM at its defaults): CSV, plots, summary in .build/bench
 #                    (Documentation/performance.rst). About 10 minutes.
 #   make tools       the operator tools psharectl and psharetop (tools/)
 #   make install     mm/pshare.ko into /lib/modules/<release>/extra for the
@@ -35,6 +38,7 @@ SHELL := /bin/bash
 BUILD := $(CURDIR)/.build
 SERIES ?= 6.1 6.12
 
+KERNEL ?= stock
 TORTURE_SECS ?= 600
 FUZZ_CALLS ?= 310000
 FUZZ_DEBUG_CALLS ?= 25000
@@ -76,20 +80,22 @@ check-host:
 	tests/check.sh --host-only
 
 demo:
-	tests/demo.sh
+	KERNEL=$(KERNEL) tests/demo.sh
 
 torture:
-	tests/qemu/run --kernel debug --name debug-torture --suite none \
+	set -e; for s in 6.1 6.12; do \
+	tests/qemu/run --kernel debug-$$s --name debug-torture-$$s --suite none \
 		--append "TEST_TIMEOUT=$$(( $(TORTURE_SECS) + 1800 ))" \
 		--cmd "t_torture.sh $(TORTURE_SECS) 4 16" \
 		--cmd "t_fuzz -c $(FUZZ_DEBUG_CALLS) -t 4" \
-		--timeout $$(( $(TORTURE_SECS) + 3600 )) --quiet
+		--timeout $$(( $(TORTURE_SECS) + 3600 )) --quiet; \
+	done
 	tests/qemu/run --kernel stock --name stock-fuzz --suite none \
 		--append "TEST_TIMEOUT=7200" \
 		--cmd "t_fuzz -c $(FUZZ_CALLS) -t 4" --timeout 7800 --quiet
 
 bench:
-	tests/bench/run
+	tests/bench/run --kernel $(KERNEL)
 
 tools:
 	$(MAKE) -C tools

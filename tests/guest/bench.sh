@@ -37,6 +37,14 @@ swapoff -a 2>/dev/null
 numa=$(cat /proc/sys/kernel/numa_balancing 2>/dev/null || echo 0)
 echo 0 > /proc/sys/kernel/numa_balancing 2>/dev/null
 
+# Which kernel KSM pshare is compared with: this kernel's, at its defaults.
+k=/sys/kernel/mm/ksm
+if [ -f $k/smart_scan ]; then
+	echo "bench: kernel $(uname -r); its KSM at its defaults: smart_scan=$(cat $k/smart_scan) (skips pages that failed to merge), advisor_mode=$(sed 's/.*\[\(.*\)\].*/\1/' $k/advisor_mode 2>/dev/null)"
+else
+	echo "bench: kernel $(uname -r); its KSM at its defaults (no smart_scan in this kernel)"
+fi
+
 # The cost of hashing one page with xxh64, in this kernel, in this boot.
 xxb=/lib/pshare/pshare_xxbench.ko
 if [ -f $xxb ] && insmod $xxb; then

@@ -280,15 +280,72 @@ int t_verify(const char *mem, int n, uint64_t (*seed)(int i))
 }
 
 /* Private anonymous memory in small pages. */
+/* The regions t_map() made, which a peer child drops (t_peer_start()). */
+#define T_MAPS_MAX	64
+static struct { void *p; size_t len; } t_maps[T_MAPS_MAX];
+
 void *t_map(size_t pages)
 {
 	void *p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i;
 
 	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+	/* An older region here was unmapped: forget it. */
+	for (i = 0; i < T_MAPS_MAX; i++)
+		if (t_maps[i].p && (char *)t_maps[i].p < (char *)p + pages * PAGE_SZ &&
+		    (char *)p < (char *)t_maps[i].p + t_maps[i].len)
+			t_maps[i].p = NULL;
+	for (i = 0; i < T_MAPS_MAX; i++) {
+		if (!t_maps[i].p) {
+			t_maps[i].p = p;
+			t_maps[i].len = pages * PAGE_SZ;
+			break;
+		}
+	}
 	return p;
+}
+
+/* Is [@p, @p + @len) all anonymous memory (no file, heap or stack)? */
+static int t_all_anon(void *p, size_t len)
+{
+	unsigned long a = (unsigned long)p, end = a + len, s, e;
+	char line[512], path[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return 0;
+	while (a < end && fgets(line, sizeof(line), f)) {
+		path[0] = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &s, &e, path) < 2)
+			break;
+		if (e <= a)
+			continue;
+		if (s > a || path[0])
+			break;
+		a = e;
+	}
+	fclose(f);
+	return a >= end;
+}
+
+/*
+ * In a fork child that has no use for them: unmap the parent's test
+ * regions, so that none of their pages stays shared copy-on-write with the
+ * parent, where it would look like a KSM page on a kernel whose kpageflags
+ * cannot tell (see t_is_ksm()).
+ */
+static void t_drop_parent_maps(void)
+{
+	int i;
+
+	for (i = 0; i < T_MAPS_MAX; i++) {
+		if (t_maps[i].p && t_all_anon(t_maps[i].p, t_maps[i].len))
+			munmap(t_maps[i].p, t_maps[i].len);
+		t_maps[i].p = NULL;
+	}
 }
 
 /*
@@ -514,6 +571,7 @@ int t_peer_start(struct t_peer *p, size_t pages, uint64_t (*seed)(int i),
 	if (p->pid < 0)
 		return -1;
 	if (p->pid == 0) {
+		t_drop_parent_maps();
 		close(c[1]);
 		close(r[0]);
 		t_peer_serve(c[0], r[1], pages, seed, reg, salt);
