@@ -242,6 +242,22 @@ int t_is_ksm(void *addr)
 	return !t_kpf_ksm_broken() || !((t_pagemap(addr) >> 56) & 1);
 }
 
+/*
+ * As t_is_ksm(), but where kpageflags cannot tell, a page mapped once also
+ * counts if it is PG_dirty (KPF_DIRTY): pshare and the kernel's KSM set
+ * that on every page they make a KSM page. A plain page that went through
+ * swap or migration may be dirty too: only for checks that a page did
+ * merge, never that none is left.
+ */
+int t_maybe_ksm(void *addr)
+{
+	uint64_t f = t_kpageflags(addr);
+
+	if (!((f >> 21) & 1))
+		return 0;
+	return t_is_ksm(addr) || ((f >> 4) & 1);	/* KPF_DIRTY */
+}
+
 int t_is_zero_page(void *addr)
 {
 	return (t_kpageflags(addr) >> 24) & 1;		/* KPF_ZERO_PAGE */

@@ -54,6 +54,7 @@ void t_fast_scan(void);
 void t_default_rates(void);
 uint64_t t_kpageflags(void *addr);
 int t_is_ksm(void *addr);
+int t_maybe_ksm(void *addr);
 int t_is_zero_page(void *addr);
 void t_fill(void *page, uint64_t seed);
 int t_check(const void *page, uint64_t seed);
