@@ -171,7 +171,10 @@ out:
  * of both engines.
  */
 
-/* Address spaces pshare took whole-process merging of, not yet registered. */
+/*
+ * Address spaces whose whole-process merging pshare took: registered, or
+ * queued to be. An entry goes when the registration does (or fails).
+ */
 #define PSHARE_ANY_BITS	6
 static DEFINE_HASHTABLE(pshare_any_mms, PSHARE_ANY_BITS);
 static DEFINE_SPINLOCK(pshare_any_lock);	/* guards pshare_any_mms */
@@ -200,28 +203,27 @@ static int pshare_any_adopt(struct mm_struct *mm)
 	struct pshare_any_mm *e, *n;
 	int ret;
 
-	spin_lock(&pshare_any_lock);
-	hash_for_each_possible(pshare_any_mms, e, node, (unsigned long)mm) {
-		if (e->mm == mm) {
-			spin_unlock(&pshare_any_lock);
-			return 0;
-		}
-	}
-	spin_unlock(&pshare_any_lock);
-
+	mmap_assert_write_locked(mm);
 	n = kmalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
 	n->mm = mm;
-	ret = pshare_madvise_queue_whole(mm, true);
-	if (ret) {
-		kfree(n);
-		return ret;
-	}
 	spin_lock(&pshare_any_lock);
+	hash_for_each_possible(pshare_any_mms, e, node, (unsigned long)mm) {
+		if (e->mm == mm) {
+			spin_unlock(&pshare_any_lock);
+			kfree(n);
+			return 0;
+		}
+	}
+	/* Before the request: the worker may forget it at once. */
 	hash_add(pshare_any_mms, &n->node, (unsigned long)mm);
 	spin_unlock(&pshare_any_lock);
-	return 0;
+
+	ret = pshare_madvise_queue_whole(mm, true);
+	if (ret)
+		pshare_hook_any_forget(mm);
+	return ret;
 }
 
 /**
