@@ -203,7 +203,7 @@ static int pshare_any_adopt(struct mm_struct *mm)
 	struct pshare_any_mm *e, *n;
 	int ret;
 
-	mmap_assert_write_locked(mm);
+	lockdep_assert_held_write(&mm->mmap_lock);
 	n = kmalloc(sizeof(*n), GFP_KERNEL);
 	if (!n)
 		return -ENOMEM;
@@ -255,7 +255,7 @@ static void pshare_unmerge_mm(struct mm_struct *mm)
 	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
 
-	mmap_assert_write_locked(mm);
+	lockdep_assert_held_write(&mm->mmap_lock);
 	if (!atomic_read(pshare_mm_bucket(mm)))
 		return;
 	for_each_vma(vmi, vma)

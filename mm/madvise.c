@@ -229,7 +229,7 @@ static int pshare_madv_queue(struct mm_struct *mm, unsigned long start,
 {
 	struct pshare_madv_req *req;
 
-	mmap_assert_write_locked(mm);
+	lockdep_assert_held_write(&mm->mmap_lock);
 	req = kmalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;

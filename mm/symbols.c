@@ -172,7 +172,7 @@ struct page *pshare_follow_page(struct vm_area_struct *vma,
 	struct folio_walk fw;
 	struct folio *folio;
 
-	mmap_assert_locked(vma->vm_mm);
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
 	for (;;) {
 		folio = pshare_call(folio_walk_start)(&fw, vma, addr,
 						      FW_MIGRATION |
