@@ -45,7 +45,17 @@ for t in tests/host/*.sh; do
 done
 
 boot() {	# QEMU/RUN ARGS...: one boot; its failures are in $results
-	tests/qemu/run "$@" --quiet --results "$results" || true
+	local before label rc=0
+
+	before=$(wc -l < "$results")
+	label=$(awk '{ for (i = 1; i < NF; i++) if ($i == "--kernel" || $i == "--name") l = $(i + 1) }
+		     END { print l }' <<< "$*")
+	tests/qemu/run "$@" --quiet --results "$results" || rc=$?
+	# A boot that stopped before its guest ran (a module that did not
+	# build, a missing image) reported nothing: it fails all the same.
+	if [ "$rc" -ne 0 ] && [ "$(wc -l < "$results")" -eq "$before" ]; then
+		echo "FAIL $label/boot (qemu/run exit $rc, nothing ran)" >> "$results"
+	fi
 }
 for series in 6.1 6.12; do
 	if [ "$mode" = all ]; then
