@@ -388,7 +388,8 @@ int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,
 		 * Since 6.12 the split maps a zero-filled subpage to the zero
 		 * page itself: then @page is unmapped here, and merged.
 		 */
-		if (kpage && is_zero_pfn(page_to_pfn(kpage)) &&
+		if (PSHARE_SPLIT_MAPS_ZERO && kpage &&
+		    is_zero_pfn(page_to_pfn(kpage)) &&
 		    pshare_ops_maps_zero_page(vma, addr)) {
 			err = 0;
 			goto out_unlock;

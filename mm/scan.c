@@ -301,7 +301,7 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	 * split of pshare's saved those pages either way: count them as
 	 * pshare's zero pages, as on 6.1.
 	 */
-	if (page && is_zero_pfn(page_to_pfn(page)) &&
+	if (PSHARE_SPLIT_MAPS_ZERO && page && is_zero_pfn(page_to_pfn(page)) &&
 	    (split || (addr & HPAGE_PMD_MASK) == r->thp_claim)) {
 		pshare_merge_claim_zero(r, idx);
 		goto out;

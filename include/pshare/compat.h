@@ -37,6 +37,12 @@
 #define PSHARE_MM_KOBJ_EXPORTED	(!PSHARE_HAVE_FOLIO_WALK)
 
 /*
+ * 6.12 maps the zero-filled subpages of an anonymous THP to the shared zero
+ * page when it splits it (migrate.c's try_to_map_unused_to_zeropage()).
+ */
+#define PSHARE_SPLIT_MAPS_ZERO	PSHARE_HAVE_FOLIO_WALK
+
+/*
  * prctl(PR_SET_MEMORY_MERGE) (6.4): ksm_enable_merge_any() marks every VMA
  * of a process VM_MERGEABLE, and ksm_add_vma() each new one, without
  * ksm_madvise(). hooks.c redirects both, and __ksm_enter().
