@@ -214,63 +214,50 @@ static inline int pshare_try_share_anon_rmap(struct page *page)
 }
 
 /*
- * Shrinkers: 6.1 registers a static one; 6.7 and later allocate them
- * (shrinker_alloc) so that they can be freed after an RCU grace period.
+ * Shrinkers: 6.1 registers one the caller allocated; 6.7 and later allocate
+ * them (shrinker_alloc) so that they can be freed after an RCU grace period.
  */
 #include <linux/shrinker.h>
+static inline struct shrinker *
+pshare_shrinker_create(unsigned long (*count)(struct shrinker *,
+					      struct shrink_control *),
+		       unsigned long (*scan)(struct shrinker *,
+					     struct shrink_control *),
+		       const char *name)
+{
 #if PSHARE_HAVE_FOLIO_WALK
-static inline struct shrinker *
-pshare_shrinker_create(unsigned long (*count)(struct shrinker *,
-					      struct shrink_control *),
-		       unsigned long (*scan)(struct shrinker *,
-					     struct shrink_control *),
-		       const char *name)
-{
 	struct shrinker *s = shrinker_alloc(0, "%s", name);
-
-	if (!s)
-		return ERR_PTR(-ENOMEM);
-	s->count_objects = count;
-	s->scan_objects = scan;
-	s->seeks = DEFAULT_SEEKS;
-	shrinker_register(s);
-	return s;
-}
-
-static inline void pshare_shrinker_destroy(struct shrinker *s)
-{
-	shrinker_free(s);
-}
 #else
-static inline struct shrinker *
-pshare_shrinker_create(unsigned long (*count)(struct shrinker *,
-					      struct shrink_control *),
-		       unsigned long (*scan)(struct shrinker *,
-					     struct shrink_control *),
-		       const char *name)
-{
 	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	int ret;
+#endif
 
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
+#if PSHARE_HAVE_FOLIO_WALK
+	shrinker_register(s);
+#else
 	ret = register_shrinker(s, "%s", name);
 	if (ret) {
 		kfree(s);
 		return ERR_PTR(ret);
 	}
+#endif
 	return s;
 }
 
 static inline void pshare_shrinker_destroy(struct shrinker *s)
 {
+#if PSHARE_HAVE_FOLIO_WALK
+	shrinker_free(s);
+#else
 	unregister_shrinker(s);
 	kfree(s);
-}
 #endif
+}
 
 /*
  * The nominal frequency of one CPU, in kHz, where cpufreq knows none (a
