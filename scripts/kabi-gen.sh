@@ -130,9 +130,10 @@ else
 	if [ ! -s "$layout" ]; then
 		case "$btf" in
 		*/vmlinux) cp "$btf" "$tmp/vmlinux" ;;
-		*)	tar -xOf /usr/src/linux-source-6.1.tar.xz \
-				linux-source-6.1/scripts/extract-vmlinux > "$tmp/extract-vmlinux" ||
-				die "cannot read extract-vmlinux from linux-source-6.1 (make deps)"
+		*)	# The series' own linux-source, as for ksm.c above.
+			tar -xOf "$tarball" "$top_dir/scripts/extract-vmlinux" \
+				> "$tmp/extract-vmlinux" ||
+				die "cannot read extract-vmlinux from $tarball"
 			bash "$tmp/extract-vmlinux" "$btf" > "$tmp/vmlinux" ||
 				die "cannot extract vmlinux from $btf" ;;
 		esac

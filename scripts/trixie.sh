@@ -15,7 +15,8 @@
 #                               no network, exit 1 if there is none
 #   trixie.sh [--bind HOST:DIR]... --run CMD...
 #                               run CMD chrooted in that root (cwd /), with
-#                               /proc, /dev and each HOST dir mounted at DIR
+#                               /proc, /dev and each HOST file or directory
+#                               mounted at DIR
 #
 # The variables: T13_ROOT (the build root), T13_KREL (uname -r), T13_KDIR_IN_ROOT
 # (the headers, as a path inside the root), T13_IMAGE (vmlinuz), T13_MODULES
@@ -28,9 +29,29 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 base=$PSHARE_CACHE/trixie
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 root_pkgs=gcc-14,make,dwarves,libelf1t64,libc6-dev,bc,kmod,xz-utils
+# Debian 13's programs that the tests use, installed in the root with its own
+# apt and dpkg: stress-ng and trinity run in the test guests (qemu/run
+# --with-pkg trixie:NAME), dkms (and rsync, which the module build uses)
+# builds the module for 6.12 in tests/host/dkms.
+# Added to a root that lacks them, so a new entry costs no new debootstrap.
+test_pkgs=(stress-ng trinity dkms rsync)
 
 die() { echo "trixie: $*" >&2; exit 1; }
 say() { echo "trixie: $*" >&2; }
+
+# Install what test_pkgs lists and ROOT lacks (network only if it does).
+ensure_test_pkgs() {	# ROOT
+	local root=$1 p missing=()
+	for p in "${test_pkgs[@]}"; do
+		dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' "$p" \
+			2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	say "installing ${missing[*]} in the trixie root"
+	run_in "$root" -- sh -c 'apt-get -q update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "$@" && apt-get clean' \
+		sh "${missing[@]}" >&2
+}
 
 # The newest complete set-up, without touching the network.
 newest_done() {
@@ -46,18 +67,29 @@ newest_done() {
 # see each other's binds.
 ns_chroot() {
 	set -euo pipefail
-	local root=$1 b
+	local root=$1 b rc=0 made=()
 	shift
 	mount -t proc proc "$root/proc"
 	mount --bind /dev "$root/dev"
 	while [ "$1" != -- ]; do
 		b=$1; shift
-		mkdir -p "$root${b#*:}"
+		if [ -d "${b%%:*}" ]; then
+			mkdir -p "$root${b#*:}"
+		elif [ ! -e "$root${b#*:}" ]; then
+			mkdir -p "$(dirname "$root${b#*:}")"
+			touch "$root${b#*:}"
+			made+=("$root${b#*:}")
+		fi
 		mount --bind "${b%%:*}" "$root${b#*:}"
 	done
 	shift
-	exec chroot "$root" /usr/bin/env \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+	chroot "$root" /usr/bin/env \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" || rc=$?
+	# A file's mount point was made for this run: take it away again.
+	for b in "${made[@]}"; do
+		umount "$b" && rm -f "$b"
+	done
+	return $rc
 }
 run_in() {	# run_in ROOT [HOST:DIR]... -- CMD...
 	export -f ns_chroot
@@ -71,7 +103,7 @@ case "${1:-}" in
 	binds=()
 	while [ "${1:-}" = --bind ]; do
 		[[ "${2:-}" == /*:/* ]] || die "--bind wants HOSTDIR:ROOTDIR, absolute paths"
-		[ -d "${2%%:*}" ] || die "--bind: no directory ${2%%:*}"
+		[ -e "${2%%:*}" ] || die "--bind: no file or directory ${2%%:*}"
 		binds+=("$2"); shift 2
 	done
 	[[ "${1:-}" = --run && $# -ge 2 ]] || die "usage: trixie.sh [--bind HOST:DIR]... --run CMD..."
@@ -137,6 +169,7 @@ kbuild=$(dep "$hdr" 'linux-kbuild-[^ ]*')
 out=$base/$ver
 say "newest trixie kernel: $abi ($ver)"
 if [ -f "$out/.pshare-done" ]; then
+	ensure_test_pkgs "$out/root"
 	cat "$out/env"
 	exit 0
 fi
@@ -196,6 +229,7 @@ vermagic=$(modinfo -F vermagic "$tmp/root/tmp/t13probe/t13probe.ko")
 say "vermagic: $vermagic"
 [ "${vermagic%% *}" = "$krel" ] || die "vermagic '$vermagic' does not match $krel"
 rm -rf "$tmp/root/tmp/t13probe" "$tmp/debs"
+ensure_test_pkgs "$tmp/root"
 
 {
 	printf 'T13_ROOT=%q\n' "$out/root"

@@ -1,24 +1,48 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Host test: dkms.conf builds and installs pshare. A copy of the sources
-# goes through dkms add, build, install and remove for the newest Debian
-# 6.1 headers, all in temporary source, DKMS and install trees, so that the
-# machine keeps nothing: the built module's vermagic must be that kernel's,
-# and /usr/src, /var/lib/dkms and /lib/modules/<release> must be as before.
-# (The layout cache of scripts/kabi-gen.sh in PSHARE_CACHE is shared with
-# `make`, as for every module build.)
+# Host test: dkms.conf builds and installs pshare, for Debian 12's kernel
+# and for Debian 13's. A copy of the sources goes through dkms add, build,
+# install and remove in temporary source, DKMS and install trees, so that
+# the machine keeps nothing: the built module's vermagic must be that
+# kernel's, and /usr/src, /var/lib/dkms and /lib/modules/<release> must be as
+# before. (The layout cache of scripts/kabi-gen.sh in PSHARE_CACHE is shared
+# with `make`, as for every module build.)
+#
+#   dkms.sh                 both: the newest Debian 6.1 headers with the
+#                           host's dkms, then Debian 13's 6.12 headers with
+#                           Debian 13's dkms, inside the trixie build root
+#                           (scripts/trixie.sh), where the stock image, its
+#                           modules and linux-source-6.12 are mounted where a
+#                           Debian 13 host has them
+#   dkms.sh --kdir KDIR     one kernel's headers, with this system's dkms
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/common.sh"
 cd "$top"
 
 fail() { echo "not ok: $*"; exit 1; }
+if [ "${1:-}" != --kdir ]; then
+	kdir=$(pshare_default_kdir)
+	[ -n "$kdir" ] || fail "no Debian 6.1 headers (make deps)"
+	"$0" --kdir "$kdir"
+	t13=$(scripts/trixie.sh --env) || fail "no Debian 13 set-up (make deps)"
+	get() { sed -n "s/^$1=//p" <<< "$t13"; }
+	krel=$(get T13_KREL)
+	echo "--- Debian 13: $krel, in the trixie build root"
+	scripts/trixie.sh --bind "$top:/pshare-src" \
+		--bind "$(get T13_IMAGE):/boot/vmlinuz-$krel" \
+		--bind "$(get T13_MODULES):/lib/modules/$krel" \
+		--bind "$(get T13_SOURCE):/usr/src/linux-source-6.12.tar.xz" \
+		--run /pshare-src/tests/host/dkms.sh --kdir "$(get T13_KDIR_IN_ROOT)"
+	exit
+fi
+kdir=$2
 command -v dkms > /dev/null || fail "dkms is not installed (make deps)"
 [ "$(id -u)" -eq 0 ] || fail "dkms needs root"
-kdir=$(pshare_default_kdir)
-[ -n "$kdir" ] || fail "no Debian 6.1 headers (make deps)"
 krel=$(pshare_kernelrelease "$kdir")
+[ -n "$krel" ] || fail "no kernel release in $kdir"
 arch=$(uname -m)
+echo "--- $krel: $(dkms --version)"
 ver=$(sed -n 's/^#define PSHARE_VERSION[[:space:]]*"\(.*\)"$/\1/p' mm/pshare.h)
 conf_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 [ -n "$ver" ] && [ "$ver" = "$conf_ver" ] ||
@@ -71,7 +95,8 @@ ko=$(ls "$tmp/dkms/pshare/$ver/$krel/$arch/module/"pshare.ko* 2>/dev/null | head
 echo "ok: dkms build for $krel: $(basename "$ko")"
 
 vermagic=$(modinfo -F vermagic "$ko")
-stock=$(modinfo -F vermagic "/lib/modules/$krel/kernel/drivers/block/zram/zram.ko")
+zram=$(ls "/lib/modules/$krel/kernel/drivers/block/zram/zram.ko"* | head -n 1)
+stock=$(modinfo -F vermagic "$zram")
 [ "$vermagic" = "$stock" ] && [ "${vermagic%% *}" = "$krel" ] ||
 	fail "vermagic '$vermagic', the stock modules have '$stock'"
 echo "ok: vermagic '$vermagic'"
