@@ -16,10 +16,11 @@
 #                    kernels of both series (6.1, 6.12)
 #   make demo        boot QEMU with pshare and a few "VM" processes
 #                    (KERNEL=stock-6.12 for Debian 13's kernel)
-#   make torture     the long run: on each debug kernel, the torture test
-#                    (TORTURE_SECS=600) and 100000 fuzzer calls; on the
-#                    stock kernel, a million fuzzer calls (FUZZ_CALLS=310000
-#                    per thread, 4 threads). About 45 minutes.
+#   make torture     the long runs (tests/torture.sh), one boot on each
+#                    debug and stock kernel: the torture test
+#                    (TORTURE_SECS=600), the fuzzer, stress-ng's vm stressors
+#                    against a control run without pshare, and trinity.
+#                    About 40 minutes per kernel.
 #   make bench       the kernel's KSM against pshare in one stock-kernel
 #                    boot (KERNEL=stock-6.12: Debian 13's, against its own
 #                    KSM at its defaults): CSV, plots, summary in .build/bench
@@ -39,9 +40,6 @@ BUILD := $(CURDIR)/.build
 SERIES ?= 6.1 6.12
 
 KERNEL ?= stock
-TORTURE_SECS ?= 600
-FUZZ_CALLS ?= 310000
-FUZZ_DEBUG_CALLS ?= 25000
 
 .PHONY: all module deps testkernel check check-host demo torture bench clean \
 	checkpatch tools install
@@ -83,16 +81,7 @@ demo:
 	KERNEL=$(KERNEL) tests/demo.sh
 
 torture:
-	set -e; for s in 6.1 6.12; do \
-	tests/qemu/run --kernel debug-$$s --name debug-torture-$$s --suite none \
-		--append "TEST_TIMEOUT=$$(( $(TORTURE_SECS) + 1800 ))" \
-		--cmd "t_torture.sh $(TORTURE_SECS) 4 16" \
-		--cmd "t_fuzz -c $(FUZZ_DEBUG_CALLS) -t 4" \
-		--timeout $$(( $(TORTURE_SECS) + 3600 )) --quiet; \
-	done
-	tests/qemu/run --kernel stock --name stock-fuzz --suite none \
-		--append "TEST_TIMEOUT=7200" \
-		--cmd "t_fuzz -c $(FUZZ_CALLS) -t 4" --timeout 7800 --quiet
+	tests/torture.sh
 
 bench:
 	tests/bench/run --kernel $(KERNEL)

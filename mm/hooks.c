@@ -124,6 +124,19 @@ static int pshare_ksm_madvise(struct vm_area_struct *vma, unsigned long start,
 		goto out;
 	}
 	/*
+	 * madvise=1: ksmd gets no new memory through madvise(). What pshare
+	 * cannot take (a private file mapping) stays unmerged; handing it to
+	 * the kernel would also put the process in ksmd's list, and then a
+	 * process whose whole-process merging is pshare's would give its next
+	 * VMAs to ksmd (ksm_add_vma()).
+	 */
+	if (advice == MADV_MERGEABLE && pshare_madvise_enabled() &&
+	    !(*vm_flags & VM_MERGEABLE)) {
+		pr_info_once("madvise=1: MADV_MERGEABLE of memory pshare cannot merge (not private anonymous, such as a private file mapping) is accepted and merges nowhere\n");
+		ret = 0;
+		goto out;
+	}
+	/*
 	 * Leaving pshare: for mremap() the pages move, for the kernel's KSM
 	 * they change hands. Either way, no merged page of pshare's may stay.
 	 */

@@ -19,6 +19,8 @@
  * QEMU does for guest RAM unless mem-merge=off. The kernel's ksm_madvise()
  * is redirected (hooks.c); for MADV_MERGEABLE it then never runs, so the
  * VMA does not become VM_MERGEABLE and the kernel's ksmd never sees it.
+ * MADV_MERGEABLE of memory pshare cannot merge (a private file mapping)
+ * succeeds and merges nowhere: with madvise=1 ksmd gets no new memory.
  *
  * The hook runs with mmap_lock held for write, and pshare's lock order
  * puts pshare_engine_lock before mmap_lock; so the hook only queues the

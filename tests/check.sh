@@ -11,6 +11,8 @@
 #    - the stock Debian kernel, booted once: the guest suite;
 #    - the stock kernel again with 640 MiB of RAM: the memory-pressure suite
 #      (tests/guest/pressure.list), share-before-swap against zram swap.
+#    The debug and stock boots carry Debian 13's stress-ng and trinity
+#    (qemu/run --with-pkg) for the suite's short runs of both.
 # Each boot is named KIND-RELEASE; the summary gives each boot's counts.
 # The last line is "N passed, N failed"; the exit status is 0 only when
 # nothing failed.
@@ -57,11 +59,12 @@ boot() {	# QEMU/RUN ARGS...: one boot; its failures are in $results
 		echo "FAIL $label/boot (qemu/run exit $rc, nothing ran)" >> "$results"
 	fi
 }
+pkgs=(--with-pkg trixie:stress-ng --with-pkg trixie:trinity)
 for series in 6.1 6.12; do
 	if [ "$mode" = all ]; then
 		echo "=== debug $series kernel (KUnit and guest suite)"
 		if scripts/testkernel.sh "$series" > ".build/testkernel-$series.log" 2>&1; then
-			boot --kernel "debug-$series" --kunit
+			boot --kernel "debug-$series" --kunit "${pkgs[@]}"
 		else
 			tail -30 ".build/testkernel-$series.log"
 			echo "FAIL debug-$series/testkernel-build" >> "$results"
@@ -73,7 +76,7 @@ for series in 6.1 6.12; do
 			continue
 		fi
 		echo "=== stock $series kernel (guest suite)"
-		boot --kernel "stock-$series" --with-qemu
+		boot --kernel "stock-$series" --with-qemu "${pkgs[@]}"
 		echo "=== stock $series kernel, 640 MiB (memory-pressure suite)"
 		krel=$(pshare_kernelrelease "$(pshare_stock_kdir "$series")")
 		boot --kernel "stock-$series" --name "stock-pressure-$krel" \
