@@ -6,6 +6,7 @@
  * it, cutting a registration where needed. With madvise=0 the kernel's
  * KSM gets the VMA, and pshare lets go of its merged pages there first.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -50,7 +51,8 @@ static void fill(char *mem)
 
 int main(void)
 {
-	char *a = t_map(N), *b = t_map(N), *shared;
+	char *a = t_map(N), *b = t_map(N), *shared, *file;
+	int fd;
 	struct pshare_proc_info info;
 
 	t_start("madvise");
@@ -95,6 +97,25 @@ int main(void)
 	CHECK(madvise(shared, N * PAGE_SZ, MADV_MERGEABLE) == 0, "shared");
 	usleep(500000);
 	CHECK(registered() == N, "shared memory registered: %ld", registered());
+
+	/*
+	 * A private file mapping pshare cannot merge: the advice succeeds and
+	 * the VMA stays out of ksmd's hands too (it would also enter the
+	 * process in ksmd's list).
+	 */
+	fd = open("/tmp/t_madvise.file", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, N * PAGE_SZ) == 0, "file");
+	file = mmap(NULL, N * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		    fd, 0);
+	CHECK(file != MAP_FAILED, "mmap private file");
+	t_fill(file, 1);	/* one anonymous copy-on-write page */
+	CHECK(madvise(file, N * PAGE_SZ, MADV_MERGEABLE) == 0, "private file");
+	CHECK(t_vma_mergeable(file) == 0,
+	      "a private file mapping became VM_MERGEABLE with madvise=1");
+	CHECK(t_check(file, 1), "private file mapping content");
+	munmap(file, N * PAGE_SZ);
+	close(fd);
+	unlink("/tmp/t_madvise.file");
 
 	/* madvise=0: the kernel's KSM takes b; pshare lets go at once. */
 	CHECK(t_write_file(PARAM, "0") == 0, "madvise=0");
