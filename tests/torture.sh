@@ -8,7 +8,8 @@
 # Each boot runs, with Debian 13's stress-ng and trinity in the guest:
 # - t_torture.sh for TORTURE_SECS (600): on a debug kernel 4 workers of
 #   16 MiB (KASAN makes every access slow); on a stock kernel TORTURE_STOCK
-#   ("8 48": workers, MiB each), sized to verify 10^8 pages in 10 minutes;
+#   ("4 64 5": workers, MiB each, and a whole sweep every 5 operations), to
+#   verify far more pages;
 # - t_fuzz: FUZZ_DEBUG_CALLS (25000) or FUZZ_CALLS (310000) calls per
 #   thread, 4 threads;
 # - t_stressng.sh with STRESS_SECS (10) per stressor and the whole control
@@ -21,7 +22,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 secs=${TORTURE_SECS:-600}
-stock_size=${TORTURE_STOCK:-8 48}
+stock_size=${TORTURE_STOCK:-4 64 5}
 fuzz=${FUZZ_CALLS:-310000} fuzz_debug=${FUZZ_DEBUG_CALLS:-25000}
 stress=${STRESS_SECS:-10}
 tcalls=${TRINITY_CALLS:-200000} tsecs=${TRINITY_SECS:-600}

@@ -10,8 +10,10 @@
  * unregisters. It opens /dev/pshare only for each call, so that the
  * module can be unloaded and loaded again under it (t_torture.sh).
  *
- *   t_torture -t SECONDS -m MIB -s SEED
+ *   t_torture -t SECONDS -m MIB -s SEED [-v OPS]
  *
+ * A whole sweep verifies every page after each OPS operations (default 200):
+ * fewer make a run that verifies more pages per second.
  * Prints one line: verifications, mismatches, writes, CoW breaks (writes
  * to a page that was a KSM page just before) and operations. Exit status:
  * 0 if every verified page held what it must, 1 otherwise.
@@ -229,14 +231,15 @@ static void op(void)
 
 int main(int argc, char **argv)
 {
-	long secs = 60, mib = 16, c, sweep = 0;
+	long secs = 60, mib = 16, c, sweep = 0, every = 200;
 	double end;
 	char *raw;
 	int opt;
 
 	rs = getpid() * 0x9e3779b97f4a7c15ULL + 1;
-	while ((opt = getopt(argc, argv, "t:m:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:m:s:v:")) != -1) {
 		switch (opt) {
+		case 'v': every = atol(optarg); break;
 		case 't': secs = atol(optarg); break;
 		case 'm': mib = atol(optarg); break;
 		case 's': rs = strtoull(optarg, NULL, 0) | 1; break;
@@ -244,7 +247,7 @@ int main(int argc, char **argv)
 		}
 	}
 	npages = mib * 256 / CHUNK * CHUNK;
-	if (npages < CHUNK)
+	if (npages < CHUNK || every < 1)
 		return 2;
 	raw = mmap(NULL, npages * PAGE_SZ + (2 << 20), PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -266,7 +269,7 @@ int main(int argc, char **argv)
 	while (t_now() < end) {
 		op();
 		/* A whole sweep now and then. */
-		if (++sweep % 200 == 0)
+		if (++sweep % every == 0)
 			verify_range(0, npages);
 	}
 	verify_range(0, npages);

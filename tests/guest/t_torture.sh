@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # pshare torture: t_torture workers under everything at once.
 #
-#   t_torture.sh [SECONDS [WORKERS [MIB]]]     (default 60 4 16)
+#   t_torture.sh [SECONDS [WORKERS [MIB [SWEEP]]]]   (default 60 4 16 200)
 #
+# SWEEP: each worker verifies all its pages after every SWEEP operations.
 # While the workers verify their memory and churn it (t_torture.c), this
 # script runs the scanner at its maximum rate, keeps the workers in a
 # memory cgroup whose limit pushes them into zram swap, compacts memory in
@@ -15,7 +16,7 @@
 # 8 MiB (plus KASAN's quarantine on the debug kernel), of where they
 # started. The kernel
 # log is checked by the harness.
-T=${1:-60} W=${2:-4} M=${3:-16}
+T=${1:-60} W=${2:-4} M=${3:-16} V=${4:-200}
 S=/sys/kernel/mm/pshare
 CG=/sys/fs/cgroup/pshare-torture
 fail=0
@@ -49,7 +50,7 @@ echo $(( W * M * 3 / 4 + 8 ))M > $CG/memory.max
 pids=
 i=0
 while [ $i -lt $W ]; do
-	sh -c "echo \$\$ > $CG/cgroup.procs; exec t_torture -t $T -m $M -s $((i * 7919 + 1))" \
+	sh -c "echo \$\$ > $CG/cgroup.procs; exec t_torture -t $T -m $M -v $V -s $((i * 7919 + 1))" \
 		> /tmp/torture.$i &
 	pids="$pids $!"
 	i=$((i + 1))
