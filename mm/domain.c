@@ -84,6 +84,8 @@ void pshare_domains_refresh(struct pshare_mm *pmm)
 	bool live = mmget_not_zero(pmm->mm);
 	struct pshare_range *r;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	list_for_each_entry(r, &pmm->ranges, link) {
 		u64 domain = pshare_domain_of(pmm, r->salt);
 
@@ -105,6 +107,8 @@ void pshare_domains_refresh(struct pshare_mm *pmm)
 int pshare_set_salting(unsigned int salting)
 {
 	struct pshare_mm *pmm;
+
+	lockdep_assert_held(&pshare_lock);
 
 	if (salting > PSHARE_SALT_PROCESS)
 		return -EINVAL;
@@ -132,6 +136,8 @@ int pshare_set_salting(unsigned int salting)
 void pshare_whole_refresh(u64 now)
 {
 	struct pshare_mm *pmm;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		if (!pmm->whole || READ_ONCE(pmm->dead) ||

@@ -121,6 +121,8 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 {
 	struct pshare_mm *pmm;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (!mmget_not_zero(req->mm)) {
 		if (req->whole)
 			pshare_hook_any_forget(req->mm);

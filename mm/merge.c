@@ -482,6 +482,8 @@ static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
  */
 void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	atomic_long_inc(&pshare_stats.pages_merged);
 	pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
 }
@@ -502,6 +504,8 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash)
 {
 	unsigned long addr = pshare_page_addr(r, idx);
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	if (pshare_zero_candidate(page, hash) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
@@ -564,6 +568,8 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 	unsigned long idx2;
 	bool dup;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	/* The zero page is every zero page's twin: no hint needed. */
 	if (pshare_zero_candidate(page, hash)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
@@ -607,6 +613,8 @@ u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
 	struct page *page2;
 	unsigned long idx2;
 	u32 est = 0;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	if (pshare_zero_candidate(page, hash)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);

@@ -164,6 +164,8 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 	struct pshare_mm *pmm;
 	unsigned long n = 0, i = 0;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (!READ_ONCE(pshare_rates_dirty) && state == pshare_rates_state &&
 	    now - pshare_rates_at < NSEC_PER_SEC)
 		return;
@@ -221,6 +223,8 @@ void pshare_rate_accrue(u64 dt_ns, u64 burst_ns)
 	struct pshare_range *r;
 	struct pshare_mm *pmm;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
 			/* rate / 1000 pages/s x dt ns, in 1/10^9 pages */
@@ -252,6 +256,8 @@ unsigned int pshare_rate_period_end(u64 cpu_ns, u64 wall_ns,
 	unsigned int period = READ_ONCE(pshare_tun.sleep_millisecs);
 	s64 floor = -(s64)div_u64((u64)period * NSEC_PER_MSEC * pct, 100);
 	u64 pay_ms;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	pshare_cpu_debt += (s64)cpu_ns - (s64)div_u64(wall_ns * pct, 100);
 	/* Bank at most one period's share of unused time. */

@@ -117,6 +117,8 @@ void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est)
 {
 	u32 old = r->meta[idx] & PSHARE_PM_EST;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (old == est)
 		return;
 	if (old & PSHARE_PM_EST_DUP) {
@@ -148,6 +150,8 @@ void pshare_estimate_clear(void)
 	struct pshare_range *r;
 	struct pshare_mm *pmm;
 	unsigned long idx;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
@@ -338,6 +342,8 @@ void pshare_page_gone(struct pshare_range *r, unsigned long idx)
 {
 	struct pshare_rmap_item *item;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (r->meta[idx] & PSHARE_PM_GONE)
 		return;
 	item = pshare_item_get(r, idx);
@@ -404,6 +410,8 @@ void pshare_range_reset(struct pshare_range *r, bool live)
 {
 	unsigned long idx;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	pshare_thp_forget(r);
 	pshare_range_drop_items(r, live);
 	for (idx = 0; idx < r->npages; idx++) {
@@ -457,6 +465,8 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 	LIST_HEAD(list);
 	unsigned long idx;
 	bool overflow;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	spin_lock(&pmm->unmap_lock);
 	list_splice_init(&pmm->unmapped, &list);
@@ -516,6 +526,8 @@ void pshare_reap_dead(void)
 	struct pshare_mm *pmm, *tmp;
 	bool reaped = false;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
 		struct pshare_range *r, *rtmp;
 
@@ -548,6 +560,8 @@ unsigned long pshare_release_nodes(void)
 {
 	unsigned long alive;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (!atomic_long_read(&pshare_stats.stable_nodes))
 		return 0;
 	pshare_call(lru_add_drain_all)();
@@ -572,6 +586,8 @@ struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
 {
 	struct pshare_mm *pmm;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		if (pmm->mm == mm && !READ_ONCE(pmm->dead))
 			return pmm;
@@ -589,6 +605,8 @@ struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
  */
 void pshare_mm_put(struct pshare_mm *pmm)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (list_empty(&pmm->ranges) && !pmm->whole && !pmm->salt &&
 	    !pmm->disabled)
 		pshare_mm_free(pmm);
@@ -604,6 +622,8 @@ void pshare_mm_put(struct pshare_mm *pmm)
  */
 struct pshare_mm *pshare_mm_get(struct mm_struct *mm, struct task_struct *task)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	static u64 pshare_mm_serial;	/* under pshare_engine_lock */
 	struct pshare_mm *pmm = pshare_mm_find(mm);
 	int ret;
@@ -694,6 +714,8 @@ static int pshare_range_insert(struct pshare_mm *pmm, struct pshare_range *r)
 {
 	struct pshare_range *pos;
 	int ret;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	if (pshare_over_limit(r->npages))
 		return -ENOSPC;
@@ -870,6 +892,8 @@ out:
 int pshare_cover(struct pshare_mm *pmm, unsigned long start,
 		 unsigned long end, u64 salt, u32 weight)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	unsigned long gaps[PSHARE_COVER_BATCH][2];
 	unsigned long addr = start;
 	unsigned int i, n;
@@ -911,6 +935,8 @@ void pshare_uncover(struct pshare_mm *pmm, unsigned long start,
 		    unsigned long end)
 {
 	struct pshare_range *r, *tmp;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	pshare_process_unmapped(pmm);
 	list_for_each_entry_safe(r, tmp, &pmm->ranges, link) {
@@ -992,6 +1018,8 @@ unlock:
  */
 void pshare_mm_stats(struct pshare_mm *pmm, struct pshare_proc_stats *st)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	st->registered = pmm->registered;
 	st->shared = pmm->owned;
 	st->sharing = pmm->items - pmm->owned;
@@ -1034,6 +1062,8 @@ int pshare_unmerge_all(void)
 {
 	struct pshare_mm *pmm;
 	int ret = 0;
+
+	lockdep_assert_held(&pshare_lock);
 
 	mutex_lock(&pshare_engine_lock);
 	pshare_reap_dead();

@@ -113,6 +113,8 @@ static u64 pshare_hash(struct page *page)
  */
 void pshare_scan_added(struct pshare_range *r)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	r->epoch_left = r->npages;
 	pshare_cursor.epoch_pending++;
 	pshare_cursor.nr_ranges++;
@@ -127,6 +129,8 @@ void pshare_scan_added(struct pshare_range *r)
  */
 void pshare_scan_forget(struct pshare_range *r)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (pshare_cursor.range == r) {
 		struct pshare_mm *pmm = r->pmm;
 
@@ -220,6 +224,8 @@ static void pshare_scan_epoch_check(void)
 	struct pshare_range *r;
 	struct pshare_mm *pmm;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (pshare_cursor.epoch_pending || !pshare_cursor.nr_ranges)
 		return;
 	list_for_each_entry(pmm, &pshare_mms, link) {
@@ -259,6 +265,8 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	u32 *m = &r->meta[idx];
 	bool ksm_has_it = false;
 	u64 hash;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	atomic_long_inc(&pshare_stats.pages_scanned);
 	r->pmm->scanned++;
@@ -351,6 +359,8 @@ out:
  */
 void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	pshare_scan_one(r, idx, false);
 }
 
@@ -364,6 +374,8 @@ void pshare_scan_page(struct pshare_range *r, unsigned long idx)
  */
 void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	pshare_scan_one(r, idx, true);
 }
 
@@ -514,6 +526,8 @@ static bool pshare_scan_has_work(void)
  */
 void pshare_prune_later(void)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (!pshare_prune_ms) {
 		WRITE_ONCE(pshare_prune_ms, PSHARE_PRUNE_MIN_MS);
 		pshare_scan_wake();

@@ -131,6 +131,8 @@ static void pshare_cand_update(struct pshare_range *r, unsigned long addr,
  */
 void pshare_thp_leave(struct pshare_range *r)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (!r->thp_addr)
 		return;
 	pshare_cand_update(r, r->thp_addr, r->thp_dups);
@@ -152,6 +154,8 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 {
 	unsigned long haddr = pshare_page_addr(r, idx) & HPAGE_PMD_MASK;
 
+	lockdep_assert_held(&pshare_engine_lock);
+
 	if (r->thp_addr != haddr) {
 		pshare_thp_leave(r);
 		r->thp_addr = haddr;
@@ -170,6 +174,8 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 void pshare_thp_forget(struct pshare_range *r)
 {
 	unsigned int i = 0;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	r->thp_addr = 0;
 	while (i < pshare_nr_cands) {
@@ -191,6 +197,8 @@ void pshare_thp_forget(struct pshare_range *r)
 void pshare_thp_epoch_done(void)
 {
 	unsigned int i = 0;
+
+	lockdep_assert_held(&pshare_engine_lock);
 
 	pshare_thp_epoch++;
 	while (i < pshare_nr_cands) {
@@ -233,6 +241,8 @@ static bool pshare_thp_split_at(struct pshare_range *r, unsigned long haddr)
  */
 void pshare_thp_relieve(unsigned int max_thps)
 {
+	lockdep_assert_held(&pshare_engine_lock);
+
 	while (max_thps-- && pshare_nr_cands) {
 		struct pshare_thp_candidate c;
 		struct pshare_range *r;
