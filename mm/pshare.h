@@ -145,7 +145,10 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @estimate_zero_pages: estimate mode: zero pages that would map to the
  *			 zero page, as of each one's last scan
  *
- * Written under pshare_engine_lock (plain stores); read locklessly.
+ * Each counter is an atomic_long_t, updated with atomic operations and read
+ * locklessly (sysfs, ioctls). Most change under pshare_engine_lock, but not
+ * all: the shrinker bumps @shrinker_calls without it. No lock orders two
+ * counters, so a reader may see them from slightly different moments.
  * pages_sharing is @rmap_items - @pages_shared.
  */
 struct pshare_stats {
