@@ -42,6 +42,7 @@
 
 /**
  * pshare_check_salt() - is @salt a salt a caller or operator may give?
+ * @salt: the salt, as given
  *
  * Return: 0, or -EINVAL for a value with bit 63 set.
  */
@@ -102,7 +103,8 @@ void pshare_domains_refresh(struct pshare_mm *pmm)
  * pshare_set_salting() - change the salting policy
  * @salting: an &enum pshare_salting
  *
- * Context: pshare_lock held. Return: 0, or -EINVAL.
+ * Context: pshare_lock held.
+ * Return: 0, or -EINVAL.
  */
 int pshare_set_salting(unsigned int salting)
 {

@@ -52,6 +52,7 @@ struct pshare_stable_node {
  * @address: the user address; low bits are pshare flags, which the kernel
  *	     masks off with PAGE_MASK
  * @flags: unused, zero
+ * @reserved: padding, zero
  * @head: the stable node this item shares
  * @hlist: on @head->hlist; changed only with the KSM page locked
  *

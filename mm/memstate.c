@@ -119,6 +119,8 @@ void pshare_mem_state_entries(unsigned long *entries)
 /**
  * pshare_mem_short() - is memory short: a state below high, or a recent
  * call of the shrinker?
+ *
+ * Return: true if memory is short.
  */
 bool pshare_mem_short(void)
 {

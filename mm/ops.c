@@ -42,6 +42,8 @@ void pshare_ops_put_anon_vma(struct anon_vma *anon_vma)
  * @vma: the VMA
  *
  * Private anonymous memory only, and never a VMA the kernel's KSM owns.
+ *
+ * Return: true if pshare may register and merge in @vma.
  */
 bool pshare_ops_vma_ok(struct vm_area_struct *vma)
 {
@@ -134,6 +136,8 @@ static bool pshare_ops_maps_zero_page(struct vm_area_struct *vma,
 /**
  * pshare_ops_hash() - xxh64 of a page's content
  * @page: the page, referenced
+ *
+ * Return: the hash.
  */
 u64 pshare_ops_hash(struct page *page)
 {
@@ -151,6 +155,8 @@ u64 pshare_ops_hash(struct page *page)
  * A GUP pin (O_DIRECT, io_uring, RDMA) or a per-CPU LRU batch holds an
  * extra reference, and write protection would refuse the page. Racy, so
  * only a precheck: write protection checks again with the PTE cleared.
+ *
+ * Return: true if more references are held than its mappings explain.
  */
 bool pshare_ops_page_busy(struct page *page)
 {

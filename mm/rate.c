@@ -77,7 +77,9 @@ EXPORT_SYMBOL_IF_KUNIT(pshare_boost);
  * pshare_cpu_mhz() - nominal CPU capacity of the host, in MHz
  *
  * The sum over online CPUs of cpufreq's maximum frequency, or of the TSC
- * frequency where cpufreq has none (virtual machines). Never 0.
+ * frequency where cpufreq has none (virtual machines).
+ *
+ * Return: the capacity in MHz, never 0.
  */
 unsigned long pshare_cpu_mhz(void)
 {

@@ -257,6 +257,8 @@ struct pshare_rmap_item *pshare_item_next(struct pshare_range *r,
 
 /**
  * pshare_item_reserve() - make room to store an item for page @idx
+ * @r: the registration
+ * @idx: the page's index in @r
  *
  * Return: 0, or -ENOMEM.
  */
@@ -579,8 +581,10 @@ bool pshare_reap_pending(void)
 
 /**
  * pshare_mm_find() - the live &struct pshare_mm of @mm, or NULL
+ * @mm: the address space (identity only)
  *
  * Context: pshare_engine_lock held.
+ * Return: the &struct pshare_mm, or NULL if @mm has none or it is dead.
  */
 struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
 {
@@ -775,8 +779,13 @@ int pshare_register(struct mm_struct *mm, unsigned long start,
  * @mm: @task's address space, referenced
  * @task: the process that is registered: the caller or an operator's
  *	  target
+ * @start: as for pshare_register()
+ * @len: as for pshare_register()
+ * @salt: as for pshare_register()
+ * @flags: as for pshare_register()
+ * @weight: as for pshare_register()
  *
- * The other arguments and the return value are pshare_register()'s.
+ * Return: as for pshare_register().
  */
 int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
 			 unsigned long start, unsigned long len, u64 salt,

@@ -593,6 +593,8 @@ static int pshare_scand(void *unused)
  *
  * As the scheduler accounts it (sum_exec_runtime); for pshared itself it
  * lags by at most one tick.
+ *
+ * Return: the CPU time in ns.
  */
 u64 pshare_scan_cpu_ns(void)
 {

@@ -118,6 +118,8 @@ static struct kobject **pshare_mm_kobj_ptr __ro_after_init;
  * pshare_mm_kobj() - /sys/kernel/mm, where pshare's directory goes
  *
  * Exported up to 6.1; a data symbol found through kallsyms since.
+ *
+ * Return: the kobject of /sys/kernel/mm.
  */
 struct kobject *pshare_mm_kobj(void)
 {

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Host test: scripts/kernel-doc -Wall, from Debian's linux-source, reports
+# nothing on pshare's kernel sources and headers: every documented function
+# describes each parameter and its return value, every documented struct
+# each member.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/scripts/common.sh"
+cd "$top"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+src=$(ls -d "$PSHARE_CACHE"/src/linux-source-*/ 2>/dev/null | sort -V | tail -n 1)
+if [ -n "$src" ] && [ -f "$src/scripts/kernel-doc" ]; then
+	cp "$src/scripts/kernel-doc" "$tmp/kernel-doc"
+else
+	tar -xOf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/scripts/kernel-doc > "$tmp/kernel-doc"
+fi
+perl "$tmp/kernel-doc" -Wall -none mm/*.c mm/*.h include/pshare/*.h \
+	include/uapi/linux/pshare.h > "$tmp/out" 2>&1 || true
+if [ -s "$tmp/out" ]; then
+	cat "$tmp/out"
+	echo "not ok: kernel-doc reports $(wc -l < "$tmp/out") lines"
+	exit 1
+fi
+echo "ok: kernel-doc -Wall is clean on mm/ and include/"
