@@ -10,12 +10,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-src=$(ls -d "$PSHARE_CACHE"/src/linux-source-*/ 2>/dev/null | sort -V | tail -n 1)
-if [ -n "$src" ] && [ -f "$src/scripts/kernel-doc" ]; then
+# 6.12's kernel-doc (6.1's has no -Wall): from the extracted source of the
+# debug kernel, else from Debian 13's linux-source (scripts/trixie.sh).
+src=$PSHARE_CACHE/src/$(ls "$PSHARE_CACHE/src" 2>/dev/null |
+	{ grep '^linux-source-6\.12' || true; } | sort -V | tail -n 1)
+if [ -f "$src/scripts/kernel-doc" ]; then
 	cp "$src/scripts/kernel-doc" "$tmp/kernel-doc"
 else
-	tar -xOf /usr/src/linux-source-6.1.tar.xz \
-		linux-source-6.1/scripts/kernel-doc > "$tmp/kernel-doc"
+	env=$(scripts/trixie.sh --env 2>/dev/null) ||
+		{ echo "not ok: no linux-source-6.12 (make deps)"; exit 1; }
+	tarball=$(sed -n 's/^T13_SOURCE=//p' <<< "$env")
+	tar -xOf "$tarball" linux-source-6.12/scripts/kernel-doc > "$tmp/kernel-doc"
 fi
 perl "$tmp/kernel-doc" -Wall -none mm/*.c mm/*.h include/pshare/*.h \
 	include/uapi/linux/pshare.h > "$tmp/out" 2>&1 || true
