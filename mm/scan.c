@@ -62,8 +62,12 @@ static unsigned int pshare_prune_ms;
 #define PSHARE_THP_RELIEVE_PER_PERIOD	4
 /* Pages one registration scans before the next one's turn. */
 #define PSHARE_TURN_PAGES	64
-/* Longest gap of time one period's credit accrues for. */
-#define PSHARE_ACCRUE_MAX_NS	(250 * NSEC_PER_MSEC)
+/*
+ * Longest gap of time one period's credit accrues for: two periods, and at
+ * least 250 ms. A longer gap (a frozen system, a stalled scanner) earns no
+ * burst; a period of up to sleep_millisecs' 1000 earns all its own time.
+ */
+#define PSHARE_ACCRUE_MIN_CAP_NS	(250 * NSEC_PER_MSEC)
 
 /*
  * Under pshare_engine_lock:
@@ -483,7 +487,9 @@ static unsigned int pshare_scan_period(bool *throttled)
 	pshare_reap_dead();
 	now = ktime_get_ns();
 	pshare_whole_refresh(now);
-	dt = min_t(u64, now - pshare_cursor.accrued_at, PSHARE_ACCRUE_MAX_NS);
+	dt = min_t(u64, now - pshare_cursor.accrued_at,
+		   max_t(u64, PSHARE_ACCRUE_MIN_CAP_NS,
+			 2ULL * period * NSEC_PER_MSEC));
 	pshare_cursor.accrued_at = now;
 	pshare_rate_refresh(now, state);
 	pshare_rate_accrue(dt, 2ULL * period * NSEC_PER_MSEC);

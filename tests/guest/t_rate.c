@@ -28,8 +28,8 @@ static char *region(int seed)
 	return mem;
 }
 
-/* pages_scanned per second, and pshared's CPU share, over WINDOW. */
-static double measure(double *cpu_share)
+/* pages_scanned per second, and pshared's CPU share, over @window s. */
+static double measure_for(double window, double *cpu_share)
 {
 	double t0, t1, c0, c1;
 	long s0, s1;
@@ -38,13 +38,18 @@ static double measure(double *cpu_share)
 	t0 = t_now();
 	s0 = t_sysfs("pages_scanned");
 	c0 = t_thread_cpu("pshared");
-	usleep(WINDOW * 1e6);
+	usleep(window * 1e6);
 	t1 = t_now();
 	s1 = t_sysfs("pages_scanned");
 	c1 = t_thread_cpu("pshared");
 	if (cpu_share)
 		*cpu_share = (c1 - c0) / (t1 - t0);
 	return (s1 - s0) / (t1 - t0);
+}
+
+static double measure(double *cpu_share)
+{
+	return measure_for(WINDOW, cpu_share);
 }
 
 static void expect_rate(const char *what, double got, double want)
@@ -136,6 +141,15 @@ int main(void)
 	t_sysfs_set("scan_time_secs", 16);
 	got = measure(&cpu);
 	expect_rate("scan_time_secs 16", got, PAGES / 16.0);
+	/*
+	 * The period does not change the rate, up to its longest (1000 ms):
+	 * each period earns credit for all the time it slept. Over 8 s a
+	 * period of 500 ms counts 16 periods, one either way.
+	 */
+	t_sysfs_set("sleep_millisecs", 500);
+	got = measure_for(2 * WINDOW, NULL);
+	expect_rate("sleep_millisecs 500", got, PAGES / 16.0);
+	t_sysfs_set("sleep_millisecs", 100);
 
 	/* Mem.ShareRateMax caps it. */
 	t_sysfs_set("scan_time_secs", 1);
