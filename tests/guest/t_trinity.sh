@@ -12,8 +12,8 @@
 # (psharectl register) as it appears, so that pshare merges the fuzzer's
 # memory while it runs. Two
 # runs of at most CALLS system calls and SECONDS each, both in new pid, net,
-# ipc and uts namespaces (so that random kill() and network calls stay in
-# there):
+# ipc and uts namespaces where the kernel has them (so that random calls
+# on processes and the network stay in there):
 # 1. as user nobody: every system call trinity knows, at random; its random
 #    madvise, mremap, mprotect, munmap, fork and prctl calls reach pshare's
 #    hooks;
@@ -74,7 +74,7 @@ fuzz() {	# LABEL AS-USER TRINITY-ARGS...
 	fi
 	# The namespaces' first process is the child of unshare -f: when
 	# timeout kills unshare, the kernel kills the whole pid namespace.
-	(cd $W && timeout -s KILL $((T + 30)) unshare -p -f -n -i -u --mount-proc \
+	(cd $W && timeout -s KILL $((T + 30)) unshare $ns \
 		timeout -s INT $T "$@" \
 		> $W/$label.log 2>&1)
 	rc=$?
@@ -92,6 +92,15 @@ fuzz() {	# LABEL AS-USER TRINITY-ARGS...
 		tail -8 $W/$label.log | sed 's/^/  trinity:   /'
 	fi
 }
+# The namespaces this kernel has (the debug kernels' minimal configuration
+# has no network, so no net namespace).
+ns=
+[ -e /proc/self/ns/pid ] && ns="$ns -p -f --mount-proc"
+[ -e /proc/self/ns/net ] && ns="$ns -n"
+[ -e /proc/self/ns/ipc ] && ns="$ns -i"
+[ -e /proc/self/ns/uts ] && ns="$ns -u"
+[ -n "$ns" ] || ns="-m"
+echo "  trinity: namespaces: unshare$ns"
 # trinity stops when the kernel becomes tainted. Only what means a kernel
 # problem counts here: Debian 13's kernel taints itself (AUX) when anyone
 # asks fanotify for permission events, which trinity's fanotify calls do.
