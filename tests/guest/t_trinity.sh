@@ -109,9 +109,18 @@ echo "  trinity: namespaces: unshare$ns"
 opts="-q -l off -N $N -C 2 -T BAD_PAGE,DIE,WARN,MACHINE_CHECK"
 opts="$opts -x kill -x tkill -x tgkill -x rt_sigqueueinfo -x rt_tgsigqueueinfo"
 # Without networking, trinity would spend its time failing to open sockets.
-[ -e /proc/self/ns/net ] || opts="$opts --disable-fds=sockets"
-fuzz nobody nobody $opts
-fuzz root-pshare-dev root $opts -V /dev/pshare -c ioctl -c mmap -c munmap \
+off=
+[ -e /proc/self/ns/net ] || off=sockets,
+fuzz nobody nobody $opts ${off:+--disable-fds=${off%,}}
+# As root, trinity's pool of perf event fds (random events; kprobes and
+# tracing among them, which patch the kernel's text live) is left out: in
+# one run the stock 6.1 guest died in the kernel's int3 handling
+# (kprobe_int3_handler recursing on int3s at pud_huge and get_kprobe, while
+# pshared was in follow_page()), which points at text patching rather than
+# at pshare (not reproduced either way). The root run's subject is
+# /dev/pshare and the memory calls.
+fuzz root-pshare-dev root $opts --disable-fds=${off}perf -V /dev/pshare \
+	-c ioctl -c mmap -c munmap \
 	-c mremap -c mprotect -c madvise -c mlock -c munlock -c mincore \
 	-c msync -c prctl -c read -c write
 
