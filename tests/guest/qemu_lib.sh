@@ -179,9 +179,18 @@ pagestats() {	# LABEL
 # N more full scans of pshared (of ksmd with $K): 60 s at most.
 wait_scans() {	# N [DIR]
 	f=${2:-$S}/full_scans
-	want=$(( $(cat $f) + $1 )) i=0
-	while [ $(cat $f) -lt $want ] && [ $i -lt 600 ]; do
-		sleep 0.1; i=$((i + 1))
+	want=$(( $(cat $f) + $1 )) end=$(( $(date +%s) + 60 ))
+	# By the clock: under load each round of the loop costs far more
+	# than its 0.1 s.
+	while [ $(cat $f) -lt $want ] && [ $(date +%s) -lt $end ]; do
+		sleep 0.1
 	done
-	[ $(cat $f) -ge $want ] || bad "only $(cat $f) of $want full scans in 60 s"
+	[ $(cat $f) -ge $want ] && return
+	bad "only $(cat $f) of $want full scans in 60 s"
+	# What the scanner was doing: t_qemu once waited here forever.
+	for c in run pages_scanned scan_cap_pages scan_rate_pages \
+		 cpu_throttled metadata_bytes; do
+		echo "  $c $(cat ${2:-$S}/$c 2>/dev/null)"
+	done
+	[ $ctl = 1 ] && psharectl list
 }
