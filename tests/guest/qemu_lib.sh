@@ -3,7 +3,7 @@
 # in the test guest (tests/qemu/run --with-qemu) and what pshare says of
 # them.
 export PATH=$PATH:/usr/local/bin:/usr/bin	# where --with-qemu puts QEMU
-S=/sys/kernel/mm/pshare
+. /tests/bin/guest_lib.sh
 P=/sys/module/pshare/parameters
 K=/sys/kernel/mm/ksm
 PAYLOAD=/tests/nested-payload.bin
@@ -19,15 +19,7 @@ say() { echo "$TNAME: [$(( $(date +%s) - T0 ))s] $*"; }
 bad() { echo "  not ok: $*"; fail=1; }
 command -v psharectl > /dev/null && ctl=1 || ctl=0
 
-# Scan fast, as t_fast_scan() in tlib.c does; put the defaults back.
-fast_scan() {
-	echo 0 > $S/scan_time_secs
-	echo 4194304 > $S/rate_max_pages
-	echo 65536 > $S/scan_mb_per_ghz
-	echo 100 > $S/max_cpu_percent
-	echo 10 > $S/sleep_millisecs
-	echo 1 > $S/run
-}
+# fast_scan (guest_lib.sh); put the defaults back.
 default_rates() {
 	echo 3600 > $S/scan_time_secs
 	echo 1024 > $S/rate_max_pages

@@ -26,7 +26,7 @@
 # The kernel log is checked by the harness. The figures go to the log, one
 # "stress-ng:" summary line per run.
 T=${1:-2} CONTROL=${2:-}
-S=/sys/kernel/mm/pshare
+. /tests/bin/guest_lib.sh
 K=/sys/kernel/mm/ksm
 P=/sys/module/pshare/parameters/madvise
 W=/tmp/stressng
@@ -56,12 +56,7 @@ ksmd() {	# on|off
 knobs() {
 	echo 1 > $P
 	echo 0 > $S/salting
-	echo 0 > $S/scan_time_secs
-	echo 4194304 > $S/rate_max_pages
-	echo 65536 > $S/scan_mb_per_ghz
-	echo 100 > $S/max_cpu_percent
-	echo 10 > $S/sleep_millisecs
-	echo 1 > $S/run
+	fast_scan
 }
 
 run() {	# LABEL STRESSORS: one stress-ng run; leaves $W/LABEL.{log,yaml}
@@ -136,12 +131,7 @@ if [ -s $W/failed.pshare ]; then
 fi
 
 # Everything goes back.
-i=0
-while [ $i -lt 100 ] && [ "$(cat $S/metadata_bytes)" != 0 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-[ "$(cat $S/metadata_bytes)" = 0 ] ||
-	{ echo "  stress-ng: metadata_bytes $(cat $S/metadata_bytes) after exit"; fail=1; }
+metadata_gone stress-ng
 echo 0 > $P
 echo 2 > $S/run
 rmmod pshare || { echo "  stress-ng: rmmod failed"; fail=1; }

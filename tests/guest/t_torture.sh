@@ -17,18 +17,10 @@
 # started. The kernel
 # log is checked by the harness.
 T=${1:-60} W=${2:-4} M=${3:-16} V=${4:-200}
-S=/sys/kernel/mm/pshare
+. /tests/bin/guest_lib.sh
 CG=/sys/fs/cgroup/pshare-torture
 fail=0
 
-knobs() {
-	echo 0 > $S/scan_time_secs
-	echo 4194304 > $S/rate_max_pages
-	echo 65536 > $S/scan_mb_per_ghz
-	echo 100 > $S/max_cpu_percent
-	echo 10 > $S/sleep_millisecs
-	echo 1 > $S/run
-}
 avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
 unrecl() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
 settle() {
@@ -40,7 +32,7 @@ settle() {
 [ -d $S ] || insmod "$PSHARE_KO" || exit 1
 settle
 avail0=$(avail) slab0=$(unrecl)
-knobs
+fast_scan
 merged0=$(cat $S/pages_merged)
 
 # Workers in a memory cgroup at 3/4 of what they use: they swap.
@@ -85,7 +77,7 @@ while [ $(date +%s) -lt $((end - 5)) ]; do
 			insmod "$PSHARE_KO" || { echo "  torture: insmod failed"; fail=1; }
 			reloads=$((reloads + 1))
 		fi
-		knobs
+		fast_scan
 	fi
 done
 for p in $pids; do
@@ -103,12 +95,7 @@ rm -f /tmp/torture.*
 rmdir $CG 2>/dev/null
 
 # Everything goes back.
-i=0
-while [ $i -lt 100 ] && [ "$(cat $S/metadata_bytes)" != 0 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-[ "$(cat $S/metadata_bytes)" = 0 ] ||
-	{ echo "  torture: metadata_bytes $(cat $S/metadata_bytes) after exit"; fail=1; }
+metadata_gone torture
 # Leaks show with pshare's symbols in their backtraces while it is loaded.
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan > /sys/kernel/debug/kmemleak; sleep 1

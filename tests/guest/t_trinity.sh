@@ -25,7 +25,7 @@
 # to 0 once trinity is gone, and pshare unloads and loads again. The kernel
 # log is checked by the harness. Calls made and pages merged go to the log.
 N=${1:-20000} T=${2:-90}
-S=/sys/kernel/mm/pshare
+. /tests/bin/guest_lib.sh
 P=/sys/module/pshare/parameters/madvise
 W=/tmp/trinity
 fail=0
@@ -42,12 +42,7 @@ rm -rf $W; mkdir -p $W; chmod 1777 $W
 [ -d $S ] || insmod "$PSHARE_KO" || exit 1
 echo 1 > $P
 echo 0 > $S/salting
-echo 0 > $S/scan_time_secs
-echo 4194304 > $S/rate_max_pages
-echo 65536 > $S/scan_mb_per_ghz
-echo 100 > $S/max_cpu_percent
-echo 10 > $S/sleep_millisecs
-echo 1 > $S/run
+fast_scan
 
 fuzz() {	# LABEL AS-USER TRINITY-ARGS...
 	label=$1 user=$2
@@ -129,12 +124,7 @@ fuzz root-pshare-dev root $opts --disable-fds=${off}perf -V /dev/pshare \
 	-c mremap -c mprotect -c madvise -c mlock -c munlock -c mincore \
 	-c msync -c prctl -c read -c write
 
-i=0
-while [ $i -lt 100 ] && [ "$(cat $S/metadata_bytes)" != 0 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-[ "$(cat $S/metadata_bytes)" = 0 ] ||
-	{ echo "  trinity: metadata_bytes $(cat $S/metadata_bytes) after exit"; fail=1; }
+metadata_gone trinity
 echo 0 > $P
 echo 2 > $S/run
 rmmod pshare || { echo "  trinity: rmmod failed"; fail=1; }
