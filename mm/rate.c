@@ -215,7 +215,7 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 
 /**
  * pshare_rate_accrue() - give every registration its credit for @dt_ns
- * @dt_ns: nanoseconds since the last call, at most 250 ms
+ * @dt_ns: nanoseconds since the last call, at most max(250 ms, 2 periods)
  * @burst_ns: credit kept at most, as time at the registration's rate
  *
  * Context: pshare_engine_lock held.
@@ -229,11 +229,18 @@ void pshare_rate_accrue(u64 dt_ns, u64 burst_ns)
 
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
-			/* rate / 1000 pages/s x dt ns, in 1/10^9 pages */
-			s64 cap = max_t(s64, div_u64(r->rate * burst_ns, 1000),
+			/*
+			 * rate / 1000 pages/s x dt ns, in 1/10^9 pages. The
+			 * product needs 65 bits at the largest rate (16 GiB/s,
+			 * boosted 4x) and sleep_millisecs 1000; the result
+			 * fits easily.
+			 */
+			s64 cap = max_t(s64, mul_u64_u64_div_u64(r->rate,
+								 burst_ns,
+								 1000),
 					PSHARE_CREDIT_PAGE);
 
-			r->credit += div_u64(r->rate * dt_ns, 1000);
+			r->credit += mul_u64_u64_div_u64(r->rate, dt_ns, 1000);
 			if (r->credit > cap)
 				r->credit = cap;
 		}

@@ -218,28 +218,37 @@ static void pshare_scan_epoch_done(void)
 }
 
 /*
- * The registrations that owed the epoch its last pages went away (freed,
- * or disabled): the epoch is complete, if any registration took part.
- * Not done in pshare_scan_forget() itself, whose registration is still on
- * its list then. Context: pshare_engine_lock held.
+ * Once a period: if the registrations that owed the epoch its last pages
+ * went away (freed, or disabled), the epoch is complete, provided any
+ * registration can take part in the next. Not done in pshare_scan_forget()
+ * itself, whose registration is still on its list then. Context:
+ * pshare_engine_lock held.
  */
 static void pshare_scan_epoch_check(void)
 {
 	struct pshare_range *r;
 	struct pshare_mm *pmm;
 
+	unsigned long owing = 0;
+	bool active = false;
+
 	lockdep_assert_held(&pshare_engine_lock);
 
-	if (pshare_cursor.epoch_pending || !pshare_cursor.nr_ranges)
-		return;
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
-			if (pshare_range_active(r)) {
-				pshare_scan_epoch_done();
-				return;
-			}
+			owing += !!r->epoch_left;
+			active |= pshare_range_active(r);
 		}
 	}
+	/*
+	 * epoch_pending counts the registrations that owe pages. Were it
+	 * ever off, full scans would end early, or, below the truth, never
+	 * again (the count would wrap): say so once, and count again.
+	 */
+	if (WARN_ON_ONCE(owing != pshare_cursor.epoch_pending))
+		pshare_cursor.epoch_pending = owing;
+	if (!owing && active)
+		pshare_scan_epoch_done();
 }
 
 /* @r is disabled: it owes no pages to the current epoch. */
