@@ -15,6 +15,7 @@
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <pshare/compat.h>
+#include <pshare/tunables.h>
 
 #define PSHARE_VERSION	"0.1.0"
 
@@ -39,6 +40,14 @@ enum pshare_thp_policy {
 	PSHARE_THP_PRESSURE = 1, /* split the best candidates when short */
 	PSHARE_THP_ALWAYS = 2,	/* split on merge, as the kernel's KSM */
 };
+
+/* The enums above span the ranges that <pshare/tunables.h> gives. */
+static_assert(PSHARE_TUN_MIN_run == PSHARE_RUN_STOP &&
+	      PSHARE_TUN_DEF_run == PSHARE_RUN_MERGE &&
+	      PSHARE_TUN_MAX_run == PSHARE_RUN_ESTIMATE);
+static_assert(PSHARE_TUN_MIN_salting == PSHARE_SALT_NONE &&
+	      PSHARE_TUN_DEF_salting == PSHARE_SALT_PROCESS &&
+	      PSHARE_TUN_MAX_salting == PSHARE_SALT_PROCESS);
 
 /* Host memory states, after ESX; see pshare_mem_state(). */
 enum pshare_mem_state {
@@ -83,21 +92,17 @@ struct pshare_tunables {
 	unsigned int zero_across_domains;
 };
 
-/* Defaults and ranges of the tunables, shared by sysfs.c and the docs. */
-#define PSHARE_RUN_DEFAULT		PSHARE_RUN_MERGE
-#define PSHARE_SLEEP_MS_DEFAULT		100
-#define PSHARE_SLEEP_MS_MIN		1
-#define PSHARE_SLEEP_MS_MAX		1000
-#define PSHARE_MAX_SHARING_DEFAULT	256
-#define PSHARE_MAX_SHARING_MIN		2
-#define PSHARE_MAX_SHARING_MAX		65536
-#define PSHARE_SCAN_MB_PER_GHZ_DEFAULT	4
-#define PSHARE_SCAN_MB_PER_GHZ_MAX	65536
-#define PSHARE_RATE_MAX_DEFAULT		1024
-#define PSHARE_RATE_MAX_MAX		4194304	/* 16 GiB/s */
-#define PSHARE_SCAN_TIME_DEFAULT	3600
-#define PSHARE_SCAN_TIME_MAX		604800	/* a week */
-#define PSHARE_CPU_PERCENT_DEFAULT	20
+/*
+ * Defaults of the tunables. The numeric ones, and their ranges, are in
+ * <pshare/tunables.h>, which psharectl and the tests include too.
+ */
+#define PSHARE_RUN_DEFAULT		PSHARE_TUN_DEF_run
+#define PSHARE_SLEEP_MS_DEFAULT		PSHARE_TUN_DEF_sleep_millisecs
+#define PSHARE_MAX_SHARING_DEFAULT	PSHARE_TUN_DEF_max_page_sharing
+#define PSHARE_SCAN_MB_PER_GHZ_DEFAULT	PSHARE_TUN_DEF_scan_mb_per_ghz
+#define PSHARE_RATE_MAX_DEFAULT		PSHARE_TUN_DEF_rate_max_pages
+#define PSHARE_SCAN_TIME_DEFAULT	PSHARE_TUN_DEF_scan_time_secs
+#define PSHARE_CPU_PERCENT_DEFAULT	PSHARE_TUN_DEF_max_cpu_percent
 #define PSHARE_THP_DEFAULT		PSHARE_THP_PRESSURE
 /* ESX's 6%, 4%, 2% and 1% of memory. */
 #define PSHARE_MEM_THRESHOLDS_DEFAULT	0x06040201u
@@ -109,8 +114,8 @@ struct pshare_tunables {
 /* Registration weights: 0 asks for the default. */
 #define PSHARE_WEIGHT_DEFAULT		100
 #define PSHARE_WEIGHT_MAX		10000
-#define PSHARE_SALTING_DEFAULT		PSHARE_SALT_PROCESS
-#define PSHARE_ZERO_ACROSS_DEFAULT	1
+#define PSHARE_SALTING_DEFAULT		PSHARE_TUN_DEF_salting
+#define PSHARE_ZERO_ACROSS_DEFAULT	PSHARE_TUN_DEF_zero_across_domains
 /* How often pshared registers new VMAs of whole-process registrations. */
 #define PSHARE_WHOLE_REFRESH_NS		NSEC_PER_SEC
 

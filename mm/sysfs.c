@@ -51,7 +51,8 @@ static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned long v;
 	int ret;
 
-	ret = pshare_parse_ulong(buf, PSHARE_RUN_STOP, PSHARE_RUN_ESTIMATE, &v);
+	ret = pshare_parse_ulong(buf, PSHARE_TUN_MIN_run, PSHARE_TUN_MAX_run,
+				 &v);
 	if (ret)
 		return ret;
 	ret = pshare_set_run(v);
@@ -61,10 +62,12 @@ static ssize_t run_store(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute run_attr = __ATTR_RW(run);
 
 /*
- * Define a tunable of pshare_tun: its show and store, range-checked under
- * pshare_lock. The scanner is woken, so that a new sleep applies at once.
+ * Define a tunable of pshare_tun: its show and store, checked against the
+ * range that <pshare/tunables.h> gives, under pshare_lock. The scanner is
+ * woken, so that a new sleep applies at once. The defaults and ranges of
+ * the tunables below are in that header.
  */
-#define PSHARE_TUNABLE(name, min, max)					\
+#define PSHARE_TUNABLE(name)						\
 static ssize_t name##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
 {									\
@@ -75,7 +78,8 @@ static ssize_t name##_store(struct kobject *kobj,			\
 			    const char *buf, size_t count)		\
 {									\
 	unsigned long v;						\
-	int ret = pshare_parse_ulong(buf, min, max, &v);		\
+	int ret = pshare_parse_ulong(buf, PSHARE_TUN_MIN_##name,	\
+				     PSHARE_TUN_MAX_##name, &v);	\
 									\
 	if (ret)							\
 		return ret;						\
@@ -92,46 +96,44 @@ static struct kobj_attribute name##_attr = __ATTR_RW(name)
 /*
  * sleep_millisecs: the scanner's period in ms: it wakes this often, gives
  * each registration credit for the time passed, and scans what the credit
- * allows. Default 100, range 1 to 1000. Rates do not depend on it; a
- * shorter period only spreads the same work more evenly.
+ * allows. Rates do not depend on it; a shorter period only spreads the
+ * same work more evenly.
  */
-PSHARE_TUNABLE(sleep_millisecs, PSHARE_SLEEP_MS_MIN, PSHARE_SLEEP_MS_MAX);
+PSHARE_TUNABLE(sleep_millisecs);
 /*
  * max_page_sharing: most mappings of one merged page, which bounds the
- * kernel's rmap walks over it; default 256, range 2 to 65536. Lowering it
- * leaves existing merged pages as they are.
+ * kernel's rmap walks over it. Lowering it leaves existing merged pages as
+ * they are.
  */
-PSHARE_TUNABLE(max_page_sharing, PSHARE_MAX_SHARING_MIN,
-	       PSHARE_MAX_SHARING_MAX);
+PSHARE_TUNABLE(max_page_sharing);
 /*
  * scan_mb_per_ghz: host-wide cap on scanning, in MB/s for every GHz of
- * online CPU capacity (Mem.ShareScanGHz); default 4, range 0 to 65536.
- * 0 stops scanning.
+ * online CPU capacity (Mem.ShareScanGHz). 0 stops scanning.
  */
-PSHARE_TUNABLE(scan_mb_per_ghz, 0, PSHARE_SCAN_MB_PER_GHZ_MAX);
+PSHARE_TUNABLE(scan_mb_per_ghz);
 /*
  * rate_max_pages: cap on each registration's scan rate, in pages per
- * second (Mem.ShareRateMax); default 1024, range 1 to 4194304.
+ * second (Mem.ShareRateMax).
  */
-PSHARE_TUNABLE(rate_max_pages, 1, PSHARE_RATE_MAX_MAX);
+PSHARE_TUNABLE(rate_max_pages);
 /*
  * scan_time_secs: target time to scan each registration once, in seconds
- * (Mem.ShareScanTime); default 3600, range 0 to 604800. 0 sets no target:
- * every registration then asks for rate_max_pages.
+ * (Mem.ShareScanTime). 0 sets no target: every registration then asks for
+ * rate_max_pages.
  */
-PSHARE_TUNABLE(scan_time_secs, 0, PSHARE_SCAN_TIME_MAX);
+PSHARE_TUNABLE(scan_time_secs);
 /*
  * max_cpu_percent: cap on the scanner's CPU time, measured by the
- * scheduler, in percent of one CPU; default 20, range 1 to 100.
+ * scheduler, in percent of one CPU.
  */
-PSHARE_TUNABLE(max_cpu_percent, 1, 100);
+PSHARE_TUNABLE(max_cpu_percent);
 /*
  * zero_across_domains: 1 (the default) maps zero pages of every domain to
  * the kernel's zero page, as ESX shares zero pages across VMs; 0 merges
- * zero pages only within their domain, like any other content. Range 0
- * to 1. Zero-page mappings made before a change stay.
+ * zero pages only within their domain, like any other content.
+ * Zero-page mappings made before a change stay.
  */
-PSHARE_TUNABLE(zero_across_domains, 0, 1);
+PSHARE_TUNABLE(zero_across_domains);
 
 /*
  * salting: how a registration's sharing domain is chosen, after ESX's
@@ -155,8 +157,8 @@ static ssize_t salting_store(struct kobject *kobj,
 	unsigned long v;
 	int ret;
 
-	ret = pshare_parse_ulong(buf, PSHARE_SALT_NONE, PSHARE_SALT_PROCESS,
-				 &v);
+	ret = pshare_parse_ulong(buf, PSHARE_TUN_MIN_salting,
+				 PSHARE_TUN_MAX_salting, &v);
 	if (ret)
 		return ret;
 	mutex_lock(&pshare_lock);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <pshare/tunables.h>
 #include "common.h"
 
 #define EXIT_SYS	1
@@ -42,6 +43,8 @@ enum tun_type {
  * @names: %TUN_UINT: words accepted for 0, 1, ...; %TUN_CHOICE: the choices
  * @param: a module parameter (PSHARE_PARAMS) rather than a sysfs file
  * @help: unit and meaning, for "get --help"
+ * @has_def: @def is the default, which "get --help" adds to @help
+ * @def: the default
  */
 struct tunable {
 	const char *name;
@@ -50,7 +53,14 @@ struct tunable {
 	const char *const *names;
 	bool param;
 	const char *help;
+	bool has_def;
+	unsigned long long def;
 };
+
+/* A numeric tunable, its range and default from <pshare/tunables.h>. */
+#define TUN_NUMBER(name, choices, text)					\
+	{ #name, TUN_UINT, PSHARE_TUN_MIN_##name, PSHARE_TUN_MAX_##name,	\
+	  choices, false, text, true, PSHARE_TUN_DEF_##name }
 
 static const char *const run_names[] = {
 	"stop", "merge", "unmerge", "estimate", NULL
@@ -59,30 +69,30 @@ static const char *const run_names[] = {
 static const char *const thp_names[] = { "never", "pressure", "always", NULL };
 
 static const struct tunable tunables[] = {
-	{ "run", TUN_UINT, 0, 3, run_names, false,
-	  "0 stop, 1 merge, 2 unmerge all, 3 estimate (scan and hash only)" },
-	{ "sleep_millisecs", TUN_UINT, 1, 1000, NULL, false,
-	  "scanner period, ms (default 100)" },
-	{ "max_page_sharing", TUN_UINT, 2, 65536, NULL, false,
-	  "most mappings of one merged page (default 256)" },
-	{ "scan_mb_per_ghz", TUN_UINT, 0, 65536, NULL, false,
-	  "host-wide scan cap, MB/s per GHz of CPU (default 4; 0 stops)" },
-	{ "rate_max_pages", TUN_UINT, 1, 4194304, NULL, false,
-	  "scan rate cap of each registration, pages/s (default 1024)" },
-	{ "scan_time_secs", TUN_UINT, 0, 604800, NULL, false,
-	  "target time to scan a registration once, s (default 3600)" },
-	{ "max_cpu_percent", TUN_UINT, 1, 100, NULL, false,
-	  "scanner CPU cap, % of one CPU (default 20)" },
+	TUN_NUMBER(run, run_names,
+		   "0 stop, 1 merge, 2 unmerge all, 3 estimate: scan and hash only"),
+	TUN_NUMBER(sleep_millisecs, NULL, "scanner period, ms"),
+	TUN_NUMBER(max_page_sharing, NULL, "most mappings of one merged page"),
+	TUN_NUMBER(scan_mb_per_ghz, NULL,
+		   "host-wide scan cap, MB/s per GHz of CPU; 0 stops"),
+	TUN_NUMBER(rate_max_pages, NULL,
+		   "scan rate cap of each registration, pages/s"),
+	TUN_NUMBER(scan_time_secs, NULL,
+		   "target time to scan a registration once, s"),
+	TUN_NUMBER(max_cpu_percent, NULL, "scanner CPU cap, % of one CPU"),
 	{ "thp_split", TUN_CHOICE, 0, 2, thp_names, false,
-	  "when huge pages are split: never, pressure (default), always" },
+	  "when huge pages are split: never, pressure (default), always",
+	  false, 0 },
 	{ "mem_thresholds", TUN_THRESHOLDS, 0, 99, NULL, false,
-	  "high soft hard low memory states, % of memory (default \"6 4 2 1\")" },
-	{ "salting", TUN_UINT, 0, 2, NULL, false,
-	  "0 one common domain, 1 salts only, 2 salts or a domain per process (default 2)" },
-	{ "zero_across_domains", TUN_UINT, 0, 1, NULL, false,
-	  "1: zero pages map to the zero page across domains (default 1)" },
+	  "high soft hard low memory states, % of memory (default \"6 4 2 1\")",
+	  false, 0 },
+	TUN_NUMBER(salting, NULL,
+		   "0 one common domain, 1 salts only, 2 salts or a domain per process"),
+	TUN_NUMBER(zero_across_domains, NULL,
+		   "1: zero pages map to the zero page across domains"),
 	{ "madvise", TUN_UINT, 0, 1, NULL, true,
-	  "module parameter, 1: madvise(MADV_MERGEABLE) registers with pshare" },
+	  "module parameter, 1: madvise(MADV_MERGEABLE) registers with pshare",
+	  false, 0 },
 };
 
 /* Read-only files, refused by "set" even where the module lacks them. */
@@ -866,8 +876,10 @@ static int cmd_get_help(void)
 	printf("usage: psharectl %s\n\n%s", cur_cmd->usage, get_help);
 	for (i = 0; i < ARRAY_SIZE(tunables); i++) {
 		describe_range(&tunables[i], range, sizeof(range));
-		printf("  %-20s %s\n  %-20s valid: %s\n", tunables[i].name,
-		       tunables[i].help, "", range);
+		printf("  %-20s %s", tunables[i].name, tunables[i].help);
+		if (tunables[i].has_def)
+			printf(" (default %llu)", tunables[i].def);
+		printf("\n  %-20s valid: %s\n", "", range);
 	}
 	return 0;
 }

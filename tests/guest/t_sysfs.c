@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare guest test: sysfs files, defaults, and -EINVAL for bad writes. */
 #include <sys/stat.h>
+#include <pshare/tunables.h>
 #include "tlib.h"
 
 #define DIR "/sys/kernel/mm/pshare/"
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Every bad write is -EINVAL and leaves the value as it was. */
 static void bad_writes(const char *name, const char * const *vals)
@@ -22,21 +24,26 @@ static void bad_writes(const char *name, const char * const *vals)
 	}
 }
 
-/* A numeric tunable: its default and valid range, as documented. */
+/* A numeric tunable: its default and valid range, as the module's. */
 struct tunable {
 	const char *name;
 	long def, min, max;
 };
 
+#define TUNABLE(name)							\
+	{ #name, PSHARE_TUN_DEF_##name, PSHARE_TUN_MIN_##name,		\
+	  PSHARE_TUN_MAX_##name }
+
+/* Those of <pshare/tunables.h> but run, which main() checks on its own. */
 static const struct tunable tunables[] = {
-	{ "sleep_millisecs", 100, 1, 1000 },
-	{ "max_page_sharing", 256, 2, 65536 },
-	{ "scan_mb_per_ghz", 4, 0, 65536 },
-	{ "rate_max_pages", 1024, 1, 4194304 },
-	{ "scan_time_secs", 3600, 0, 604800 },
-	{ "max_cpu_percent", 20, 1, 100 },
-	{ "salting", 2, 0, 2 },
-	{ "zero_across_domains", 1, 0, 1 },
+	TUNABLE(sleep_millisecs),
+	TUNABLE(max_page_sharing),
+	TUNABLE(scan_mb_per_ghz),
+	TUNABLE(rate_max_pages),
+	TUNABLE(scan_time_secs),
+	TUNABLE(max_cpu_percent),
+	TUNABLE(salting),
+	TUNABLE(zero_across_domains),
 };
 
 static void check_tunable(const struct tunable *t)
@@ -146,12 +153,13 @@ int main(void)
 
 	t_start("sysfs");
 	/* Defaults, as documented. */
-	CHECK(t_sysfs("run") == 1, "run default %ld", t_sysfs("run"));
+	CHECK(t_sysfs("run") == PSHARE_TUN_DEF_run, "run default %ld",
+	      t_sysfs("run"));
 	CHECK(t_sysfs("full_scans") >= 0, "full_scans unreadable");
 	CHECK(t_sysfs("cpu_mhz") > 0, "cpu_mhz %ld", t_sysfs("cpu_mhz"));
 	bad_writes("run", junk);
 	bad_writes("run", bad_run);
-	for (i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(tunables); i++)
 		check_tunable(&tunables[i]);
 	check_strings();
 	CHECK(t_sysfs_set("run", 0) == 0 && t_sysfs("run") == 0, "run 0");
