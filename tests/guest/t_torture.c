@@ -12,8 +12,9 @@
  *
  *   t_torture -t SECONDS -m MIB -s SEED [-v OPS]
  *
- * A whole sweep verifies every page after each OPS operations (default 200):
- * fewer make a run that verifies more pages per second.
+ * A whole sweep verifies every page after each OPS operations (default 200),
+ * forwards and backwards in turn: fewer make a run that verifies more pages
+ * per second.
  * Prints one line: verifications, mismatches, writes, CoW breaks (writes
  * to a page that was a KSM page just before) and operations. Exit status:
  * 0 if every verified page held what it must, 1 otherwise.
@@ -74,6 +75,15 @@ static void verify_range(long first, long n)
 
 	for (i = first; i < first + n && i < npages; i++)
 		verify(i);
+}
+
+/* Every page, from the first or, if @back, from the last. */
+static void verify_sweep(int back)
+{
+	long i;
+
+	for (i = 0; i < npages; i++)
+		verify(back ? npages - 1 - i : i);
 }
 
 /* Was the page at @i a KSM page? From pagemap and kpageflags. */
@@ -268,9 +278,15 @@ int main(int argc, char **argv)
 	end = t_now() + secs;
 	while (t_now() < end) {
 		op();
-		/* A whole sweep now and then. */
+		/*
+		 * A whole sweep now and then, every other one backwards: over
+		 * a memory limit below the region, sweeps in one direction
+		 * would find each page swapped out (LRU's worst case), while
+		 * a sweep back meets the pages the last one left resident
+		 * first, and swaps in only what did not fit.
+		 */
 		if (++sweep % every == 0)
-			verify_range(0, npages);
+			verify_sweep((sweep / every) % 2);
 	}
 	verify_range(0, npages);
 	printf("torture[%d]: %ld verifications, %ld mismatches, %ld writes, %ld cow breaks, %ld ops\n",
