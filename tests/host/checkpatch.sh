@@ -26,7 +26,7 @@ fi
 cp="perl $tmp/checkpatch.pl --no-tree -f --strict --terse --show-types"
 rc=0
 $cp --ignore MACRO_ARG_REUSE mm/*.c mm/*.h tests/kunit/*.c tests/bench/*.c \
-	include/uapi/linux/pshare.h > "$tmp/out" || rc=1
+	include/uapi/linux/pshare.h include/pshare/tunables.h > "$tmp/out" || rc=1
 $cp --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,EXPORT_SYMBOL,MACRO_ARG_UNUSED \
 	include/pshare/compat.h >> "$tmp/out" || rc=1
 grep -v '^total:' "$tmp/out" || true
