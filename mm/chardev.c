@@ -49,7 +49,7 @@ static long pshare_ioctl_register(void __user *arg)
 		return -EFAULT;
 	if (reg.start > ULONG_MAX || reg.length > ULONG_MAX)
 		return -EINVAL;
-	return pshare_register(current->mm, reg.start, reg.length, reg.domain,
+	return pshare_register(current->mm, reg.start, reg.length, reg.salt,
 			       reg.flags, reg.weight);
 }
 

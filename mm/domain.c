@@ -236,29 +236,29 @@ int pshare_target_register(const struct pshare_target *t)
 	if (!ret && (t->flags || t->enable || t->weight > PSHARE_WEIGHT_MAX))
 		ret = -EINVAL;
 	if (!ret)
-		ret = pshare_check_salt(t->domain);
+		ret = pshare_check_salt(t->salt);
 	if (!ret)
 		ret = pshare_target_get(t->pid, &task, &mm);
 	if (ret)
 		return ret;
 	if (!whole) {
 		ret = pshare_register_task(mm, task, t->start, t->length,
-					   t->domain, 0, t->weight);
+					   t->salt, 0, t->weight);
 		goto put_target;
 	}
 
 	mutex_lock(&pshare_engine_lock);
-	pmm = pshare_mm_get(mm, task);
+	pmm = pshare_mm_find_or_create(mm, task);
 	if (IS_ERR(pmm)) {
 		ret = PTR_ERR(pmm);
 		goto unlock;
 	}
 	pmm->whole = true;
-	pmm->whole_salt = t->domain;
+	pmm->whole_salt = t->salt;
 	pmm->whole_weight = t->weight;
 	pmm->whole_at = ktime_get_ns();
 	pshare_process_unmapped(pmm);
-	ret = pshare_cover(pmm, 0, mm->task_size, t->domain, t->weight);
+	ret = pshare_cover(pmm, 0, mm->task_size, t->salt, t->weight);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
 put_target:
@@ -284,7 +284,7 @@ int pshare_target_unregister(const struct pshare_target *t)
 	int ret;
 
 	ret = pshare_target_check(t, &whole);
-	if (!ret && (t->flags || t->domain || t->weight || t->enable))
+	if (!ret && (t->flags || t->salt || t->weight || t->enable))
 		ret = -EINVAL;
 	if (!ret)
 		ret = pshare_target_get(t->pid, &task, &mm);
@@ -303,7 +303,7 @@ int pshare_target_unregister(const struct pshare_target *t)
 	}
 	pmm->whole = false;
 	pshare_uncover(pmm, 0, mm->task_size);
-	pshare_mm_put(pmm);
+	pshare_mm_free_if_unused(pmm);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
 put_target:
@@ -358,7 +358,7 @@ static void pshare_set_enable_mm(struct pshare_mm *pmm, bool enable)
  * pshare_target_set() - %PSHARE_IOC_SET_TARGET
  * @t: the request
  *
- * %PSHARE_TARGET_DOMAIN sets the operator's salt of the whole process (a
+ * %PSHARE_TARGET_SALT sets the operator's salt of the whole process (a
  * range is -EINVAL); %PSHARE_TARGET_ENABLE enables or disables the whole
  * process, or its registrations inside the range. Setting either on a
  * process with no registration yet keeps the setting for the ones to come.
@@ -369,7 +369,7 @@ static void pshare_set_enable_mm(struct pshare_mm *pmm, bool enable)
  */
 int pshare_target_set(const struct pshare_target *t)
 {
-	const u32 known = PSHARE_TARGET_DOMAIN | PSHARE_TARGET_ENABLE;
+	const u32 known = PSHARE_TARGET_SALT | PSHARE_TARGET_ENABLE;
 	struct task_struct *task;
 	struct pshare_mm *pmm;
 	struct mm_struct *mm;
@@ -380,11 +380,11 @@ int pshare_target_set(const struct pshare_target *t)
 	if (!ret && (!t->flags || (t->flags & ~known) || t->weight ||
 		     t->enable > 1 ||
 		     (!(t->flags & PSHARE_TARGET_ENABLE) && t->enable) ||
-		     (!(t->flags & PSHARE_TARGET_DOMAIN) && t->domain) ||
-		     (!whole && (t->flags & PSHARE_TARGET_DOMAIN))))
+		     (!(t->flags & PSHARE_TARGET_SALT) && t->salt) ||
+		     (!whole && (t->flags & PSHARE_TARGET_SALT))))
 		ret = -EINVAL;
 	if (!ret)
-		ret = pshare_check_salt(t->domain);
+		ret = pshare_check_salt(t->salt);
 	/* The operator's word: a process may not lift it from itself. */
 	if (!ret && !capable(CAP_SYS_ADMIN))
 		ret = -EPERM;
@@ -402,7 +402,7 @@ int pshare_target_set(const struct pshare_target *t)
 		pshare_release_nodes();
 		goto unlock;
 	}
-	pmm = pshare_mm_get(mm, task);
+	pmm = pshare_mm_find_or_create(mm, task);
 	if (IS_ERR(pmm)) {
 		ret = PTR_ERR(pmm);
 		goto unlock;
@@ -410,12 +410,12 @@ int pshare_target_set(const struct pshare_target *t)
 	pshare_process_unmapped(pmm);
 	if (t->flags & PSHARE_TARGET_ENABLE)
 		pshare_set_enable_mm(pmm, t->enable);
-	if (t->flags & PSHARE_TARGET_DOMAIN && pmm->salt != t->domain) {
-		pmm->salt = t->domain;
+	if (t->flags & PSHARE_TARGET_SALT && pmm->salt != t->salt) {
+		pmm->salt = t->salt;
 		pshare_domains_refresh(pmm);
 	}
 	pshare_release_nodes();
-	pshare_mm_put(pmm);
+	pshare_mm_free_if_unused(pmm);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
 	pshare_target_put(task, mm);

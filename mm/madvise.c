@@ -131,7 +131,7 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 	if (req->advice == MADV_MERGEABLE) {
 		int ret;
 
-		pmm = pshare_mm_get(req->mm, req->task);
+		pmm = pshare_mm_find_or_create(req->mm, req->task);
 		if (IS_ERR(pmm)) {
 			ret = PTR_ERR(pmm);
 			if (req->whole)
@@ -147,7 +147,7 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 			}
 			pshare_process_unmapped(pmm);
 			ret = pshare_cover(pmm, req->start, req->end, 0, 0);
-			pshare_mm_put(pmm);
+			pshare_mm_free_if_unused(pmm);
 		}
 		if (ret)
 			pr_warn_ratelimited("%s of %d (%s): not all registered: %d\n",
@@ -160,7 +160,7 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 			if (req->whole)
 				pmm->whole = false;
 			pshare_uncover(pmm, req->start, req->end);
-			pshare_mm_put(pmm);
+			pshare_mm_free_if_unused(pmm);
 		}
 	}
 	mmput(req->mm);

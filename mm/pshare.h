@@ -409,9 +409,9 @@ int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
 			 unsigned long start, unsigned long len, u64 salt,
 			 u32 flags, u32 weight);
 struct pshare_mm *pshare_mm_find(struct mm_struct *mm);
-struct pshare_mm *pshare_mm_get(struct mm_struct *mm,
-				struct task_struct *task);
-void pshare_mm_put(struct pshare_mm *pmm);
+struct pshare_mm *pshare_mm_find_or_create(struct mm_struct *mm,
+					   struct task_struct *task);
+void pshare_mm_free_if_unused(struct pshare_mm *pmm);
 int pshare_cover(struct pshare_mm *pmm, unsigned long start,
 		 unsigned long end, u64 salt, u32 weight);
 void pshare_uncover(struct pshare_mm *pmm, unsigned long start,

@@ -534,7 +534,7 @@ void pshare_reap_dead(void)
 		struct pshare_range *r, *rtmp;
 
 		if (!READ_ONCE(pmm->dead)) {
-			pshare_mm_put(pmm);
+			pshare_mm_free_if_unused(pmm);
 			continue;
 		}
 		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
@@ -600,14 +600,15 @@ struct pshare_mm *pshare_mm_find(struct mm_struct *mm)
 }
 
 /**
- * pshare_mm_put() - free @pmm if nothing keeps it any more
+ * pshare_mm_free_if_unused() - free @pmm if nothing keeps it any more
  * @pmm: an address space's &struct pshare_mm
  *
- * A registration, whole-process mode, an operator's salt or a disable
- * keeps it; the process's exit frees it in any case. Context:
- * pshare_engine_lock held.
+ * Not a reference count: @pmm stays while a registration, whole-process
+ * mode, an operator's salt or a disable keeps it, and is freed otherwise;
+ * the process's exit frees it in any case. Context: pshare_engine_lock
+ * held.
  */
-void pshare_mm_put(struct pshare_mm *pmm)
+void pshare_mm_free_if_unused(struct pshare_mm *pmm)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -617,14 +618,18 @@ void pshare_mm_put(struct pshare_mm *pmm)
 }
 
 /**
- * pshare_mm_get() - @mm's &struct pshare_mm, made on first use
+ * pshare_mm_find_or_create() - find @mm's &struct pshare_mm, or make it
  * @mm: the address space, with a reference (mm_users) held
  * @task: a task of it: the caller, or the target of an operator
+ *
+ * Takes no reference: a caller that may leave the pshare_mm with nothing
+ * to keep it calls pshare_mm_free_if_unused() afterwards.
  *
  * Return: the pshare_mm, or an ERR_PTR (-ENOMEM, -EINTR).
  * Context: pshare_engine_lock held.
  */
-struct pshare_mm *pshare_mm_get(struct mm_struct *mm, struct task_struct *task)
+struct pshare_mm *pshare_mm_find_or_create(struct mm_struct *mm,
+					   struct task_struct *task)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -807,7 +812,7 @@ int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
 		return PTR_ERR(r);
 
 	mutex_lock(&pshare_engine_lock);
-	pmm = pshare_mm_get(mm, task);
+	pmm = pshare_mm_find_or_create(mm, task);
 	if (IS_ERR(pmm)) {
 		ret = PTR_ERR(pmm);
 		goto unlock;
@@ -816,7 +821,7 @@ int pshare_register_task(struct mm_struct *mm, struct task_struct *task,
 	pshare_process_unmapped(pmm);
 	ret = pshare_range_insert(pmm, r);
 	if (ret)
-		pshare_mm_put(pmm);
+		pshare_mm_free_if_unused(pmm);
 unlock:
 	mutex_unlock(&pshare_engine_lock);
 	if (ret)
@@ -1011,7 +1016,7 @@ int pshare_unregister(struct mm_struct *mm, unsigned long start,
 		if (r->start >= start && r->end <= end)
 			pshare_range_free(r, true);
 	}
-	pshare_mm_put(pmm);
+	pshare_mm_free_if_unused(pmm);
 	pshare_release_nodes();
 unlock:
 	mutex_unlock(&pshare_engine_lock);

@@ -1093,7 +1093,7 @@ static int cmd_register(int argc, char **argv)
 	t.pid = o.pid;
 	t.start = o.start;
 	t.length = o.length;
-	t.domain = o.domain;
+	t.salt = o.domain;
 	t.weight = o.weight;
 	ret = target_ioctl(PSHARE_IOC_REGISTER_TARGET, &t, "register");
 	if (ret)
@@ -1138,7 +1138,7 @@ static int cmd_unregister(int argc, char **argv)
 
 static const char domain_help[] =
 	"Sets the operator's salt of a process (PSHARE_IOC_SET_TARGET with\n"
-	"PSHARE_TARGET_DOMAIN): its pages then share only with pages of the\n"
+	"PSHARE_TARGET_SALT): its pages then share only with pages of the\n"
 	"same salt. SALT is below 2^63 (decimal or 0x hex); 0 clears it.\n"
 	"\n"
 	"  --pid PID   the process\n";
@@ -1160,8 +1160,8 @@ static int cmd_domain(int argc, char **argv)
 				   argv[optind]);
 	memset(&t, 0, sizeof(t));
 	t.pid = o.pid;
-	t.flags = PSHARE_TARGET_DOMAIN;
-	t.domain = salt;
+	t.flags = PSHARE_TARGET_SALT;
+	t.salt = salt;
 	ret = target_ioctl(PSHARE_IOC_SET_TARGET, &t, "domain");
 	if (ret)
 		return ret;

@@ -140,7 +140,7 @@ static void fuzz_target(int fd, uint64_t *s, void *ptr)
 		t.length = pick_len(s);
 	}
 	t.flags = rnd(s) % 8 ? rnd(s) % 4 : (uint32_t)rnd(s);
-	t.domain = rnd(s) % 8 ? rnd(s) % 4 : rnd(s);
+	t.salt = rnd(s) % 8 ? rnd(s) % 4 : rnd(s);
 	t.weight = rnd(s) % 4 ? 0 : rnd(s) % 20000;
 	t.enable = rnd(s) % 3;
 	if (!(rnd(s) % 16))
@@ -193,7 +193,7 @@ static void *fuzz(void *arg)
 			reg.flags = rnd(&s) % 8 ? 0 : (uint32_t)rnd(&s);
 			reg.weight = rnd(&s) % 4 ? rnd(&s) % 300 :
 						   (uint32_t)rnd(&s);
-			reg.domain = rnd(&s) % 4;
+			reg.salt = rnd(&s) % 4;
 			expect(ioctl(fd, PSHARE_IOC_REGISTER, ptr ? ptr : &reg),
 			       reg_errs, "REGISTER");
 		} else if (k < 60) {

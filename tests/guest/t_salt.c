@@ -42,8 +42,8 @@ static void set_sysfs(const char *name, long v)
 
 static void errors(void)
 {
-	struct pshare_target t = { .pid = 999999, .flags = PSHARE_TARGET_DOMAIN,
-				   .domain = 5 };
+	struct pshare_target t = { .pid = 999999, .flags = PSHARE_TARGET_SALT,
+				   .salt = 5 };
 	char *m = t_map(4);
 
 	CHECK_ERRNO(t_register(m, 4 * PAGE_SZ, PSHARE_DOMAIN_PROCESS | 1), EINVAL);
@@ -51,16 +51,16 @@ static void errors(void)
 	t.pid = 0;
 	t.flags = 0;
 	CHECK_ERRNO(ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t), EINVAL);
-	t.flags = PSHARE_TARGET_DOMAIN;
-	t.domain = PSHARE_DOMAIN_PROCESS;
+	t.flags = PSHARE_TARGET_SALT;
+	t.salt = PSHARE_DOMAIN_PROCESS;
 	CHECK_ERRNO(ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t), EINVAL);
-	t.domain = 5;
+	t.salt = 5;
 	t.start = (uintptr_t)m;
 	t.length = 4 * PAGE_SZ;
 	CHECK_ERRNO(ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t), EINVAL);
 	t.start = t.length = 0;
 	t.flags = PSHARE_TARGET_ENABLE;
-	t.domain = 0;
+	t.salt = 0;
 	t.enable = 2;
 	CHECK_ERRNO(ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t), EINVAL);
 	t.enable = 1;
@@ -119,8 +119,8 @@ int main(void)
 	t_expect_stat("pages_sharing", 0);
 
 	/* The operator puts both processes in domain 42. */
-	CHECK(t_set_target(0, PSHARE_TARGET_DOMAIN, 42, 0) == 0, "salt self");
-	CHECK(t_set_target(peer.pid, PSHARE_TARGET_DOMAIN, 42, 0) == 0,
+	CHECK(t_set_target(0, PSHARE_TARGET_SALT, 42, 0) == 0, "salt self");
+	CHECK(t_set_target(peer.pid, PSHARE_TARGET_SALT, 42, 0) == 0,
 	      "salt peer");
 	t_expect_stat("pages_sharing", N - NZ);
 	expect_ksm("operator salt 42", mem, &peer, N - NZ);
@@ -145,7 +145,7 @@ int main(void)
 	expect_ksm("enabled again", mem, &peer, N - NZ);
 
 	/* Different salts, then policy 0: salts ignored, one domain. */
-	CHECK(t_set_target(peer.pid, PSHARE_TARGET_DOMAIN, 7, 0) == 0, "salt 7");
+	CHECK(t_set_target(peer.pid, PSHARE_TARGET_SALT, 7, 0) == 0, "salt 7");
 	CHECK(t_sysfs("pages_sharing") == 0, "salt 7: unmerged at once");
 	/* The peer's pages are private again; ours keep their merged pages. */
 	CHECK(t_peer_cmd(&peer, 'k') == 0, "salts 42 and 7: peer KSM pages %ld",
@@ -154,8 +154,8 @@ int main(void)
 	t_expect_stat("pages_sharing", N - NZ);
 	expect_ksm("salting 0", mem, &peer, N - NZ);
 	set_sysfs("salting", 2);
-	CHECK(t_set_target(0, PSHARE_TARGET_DOMAIN, 0, 0) == 0, "clear salt");
-	CHECK(t_set_target(peer.pid, PSHARE_TARGET_DOMAIN, 0, 0) == 0,
+	CHECK(t_set_target(0, PSHARE_TARGET_SALT, 0, 0) == 0, "clear salt");
+	CHECK(t_set_target(peer.pid, PSHARE_TARGET_SALT, 0, 0) == 0,
 	      "clear peer salt");
 	expect_ksm("salts cleared", mem, &peer, 0);
 

@@ -119,7 +119,7 @@ static void pshare_call(int reg, long first, long n)
 	if (reg) {
 		struct pshare_register r = {
 			.start = (uintptr_t)(mem + first * PAGE_SZ),
-			.length = n * PAGE_SZ, .domain = rnd() % 2,
+			.length = n * PAGE_SZ, .salt = rnd() % 2,
 			.weight = rnd() % 200,
 		};
 

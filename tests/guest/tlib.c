@@ -103,10 +103,10 @@ void t_pshare_close(void)
 	t_fd = -1;
 }
 
-int t_register(void *start, size_t len, uint64_t domain)
+int t_register(void *start, size_t len, uint64_t salt)
 {
 	struct pshare_register r = {
-		.start = (uintptr_t)start, .length = len, .domain = domain,
+		.start = (uintptr_t)start, .length = len, .salt = salt,
 	};
 
 	return ioctl(t_pshare_fd(), PSHARE_IOC_REGISTER, &r);
@@ -644,7 +644,7 @@ int t_list_find(pid_t pid, struct pshare_proc_info *out)
 int t_set_target(pid_t pid, uint32_t flags, uint64_t salt, uint32_t enable)
 {
 	struct pshare_target t = {
-		.pid = pid, .flags = flags, .domain = salt, .enable = enable,
+		.pid = pid, .flags = flags, .salt = salt, .enable = enable,
 	};
 
 	return ioctl(t_pshare_fd(), PSHARE_IOC_SET_TARGET, &t);

@@ -46,7 +46,7 @@ int t_sysfs_set(const char *name, long val);
 
 int t_pshare_fd(void);
 void t_pshare_close(void);
-int t_register(void *start, size_t len, uint64_t domain);
+int t_register(void *start, size_t len, uint64_t salt);
 int t_unregister(void *start, size_t len);
 int t_query(struct pshare_proc_stats *st);
 int t_wait_scans(int n, int timeout_s);

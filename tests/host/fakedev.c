@@ -67,9 +67,9 @@ static int log_target(const char *what, const struct pshare_target *t)
 	if (!f)
 		return -1;
 	fprintf(f, "%s pid=%d flags=%u start=0x%" PRIx64 " length=0x%" PRIx64
-		" domain=%" PRIu64 " weight=%u enable=%u reserved=%" PRIu64 "\n",
+		" salt=%" PRIu64 " weight=%u enable=%u reserved=%" PRIu64 "\n",
 		what, t->pid, t->flags, (uint64_t)t->start, (uint64_t)t->length,
-		(uint64_t)t->domain, t->weight, t->enable,
+		(uint64_t)t->salt, t->weight, t->enable,
 		(uint64_t)(t->reserved[0] | t->reserved[1]));
 	fclose(f);
 	return 0;

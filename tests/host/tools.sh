@@ -350,14 +350,14 @@ run 0 "domain 0 clears" "$ctl" domain --pid 4242 0
 run 0 "disable" "$ctl" disable --pid 4242
 run 0 "enable a range" "$ctl" enable --pid 4242 --range 1G:1G
 cat > "$tmp/want.log" <<'EOF'
-REGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
-REGISTER_TARGET pid=4242 flags=0 start=0x7f0000000000 length=0x200000 domain=7 weight=300 enable=0 reserved=0
-UNREGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
-UNREGISTER_TARGET pid=4242 flags=0 start=0x1000 length=0x2000 domain=0 weight=0 enable=0 reserved=0
-SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 domain=16 weight=0 enable=0 reserved=0
-SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
-SET_TARGET pid=4242 flags=2 start=0x0 length=0x0 domain=0 weight=0 enable=0 reserved=0
-SET_TARGET pid=4242 flags=2 start=0x40000000 length=0x40000000 domain=0 weight=0 enable=1 reserved=0
+REGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 salt=0 weight=0 enable=0 reserved=0
+REGISTER_TARGET pid=4242 flags=0 start=0x7f0000000000 length=0x200000 salt=7 weight=300 enable=0 reserved=0
+UNREGISTER_TARGET pid=4242 flags=0 start=0x0 length=0x0 salt=0 weight=0 enable=0 reserved=0
+UNREGISTER_TARGET pid=4242 flags=0 start=0x1000 length=0x2000 salt=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 salt=16 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=1 start=0x0 length=0x0 salt=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=2 start=0x0 length=0x0 salt=0 weight=0 enable=0 reserved=0
+SET_TARGET pid=4242 flags=2 start=0x40000000 length=0x40000000 salt=0 weight=0 enable=1 reserved=0
 EOF
 diff "$tmp/want.log" "$tmp/ioctl.log"
 check $? "  the ioctls got exactly the structures they should"

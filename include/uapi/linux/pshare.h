@@ -52,15 +52,16 @@ struct pshare_version {
  * @flags: none defined yet; must be 0
  * @weight: the range's share of the host-wide scan budget when that cap
  *	    binds, after ESX's shares: 1 to 10000, or 0 for the default, 100
- * @domain: the caller's salt: below 2^63, or 0 for none. The registration's
- *	    sharing domain follows from it, the operator's salt for the
- *	    process and the salting policy (Documentation/admin-guide.rst).
- *	    Pages merge only with pages of the same domain; zero pages may
- *	    map to the kernel's zero page across domains.
+ * @salt: the caller's salt: below 2^63, or 0 for none. The registration's
+ *	  sharing domain follows from it, the operator's salt for the
+ *	  process and the salting policy (Documentation/admin-guide.rst).
+ *	  Pages merge only with pages of the same domain; zero pages may
+ *	  map to the kernel's zero page across domains.
+ * @domain: deprecated name of @salt, kept so that old userspace compiles
  *
  * The range must lie in private anonymous mappings of the caller, not
  * registered already and not VM_MERGEABLE under the kernel's KSM. Errors:
- * EINVAL (bad flags, weight, domain, range or memory type), ENOMEM (a hole in
+ * EINVAL (bad flags, weight, salt, range or memory type), ENOMEM (a hole in
  * the range, or no memory), EBUSY (VM_MERGEABLE), EEXIST (overlap),
  * ENOSPC (65535 registrations, or registered memory would pass four
  * times the host's RAM), EINTR (a signal on first registration),
@@ -73,7 +74,10 @@ struct pshare_register {
 	__u64 length;
 	__u32 flags;
 	__u32 weight;
-	__u64 domain;
+	union {
+		__u64 salt;
+		__u64 domain;	/* deprecated: use salt */
+	};
 };
 
 /**
@@ -119,15 +123,16 @@ struct pshare_proc_stats {
 /**
  * struct pshare_target - a process, or a range of its memory, to act on
  * @pid: the process (thread group id), or 0 for the caller
- * @flags: with %PSHARE_IOC_SET_TARGET, what to set: %PSHARE_TARGET_DOMAIN,
+ * @flags: with %PSHARE_IOC_SET_TARGET, what to set: %PSHARE_TARGET_SALT,
  *	   %PSHARE_TARGET_ENABLE or both; otherwise 0
  * @start: first byte of a range, page aligned; with @length 0, the whole
  *	   process
  * @length: bytes, page aligned; 0 (with @start 0) for the whole process
- * @domain: %PSHARE_IOC_REGISTER_TARGET: the salt of the new registrations,
- *	    as &struct pshare_register.domain; %PSHARE_IOC_SET_TARGET with
- *	    %PSHARE_TARGET_DOMAIN: the operator's salt for the whole process,
- *	    below 2^63, 0 to clear it
+ * @salt: %PSHARE_IOC_REGISTER_TARGET: the salt of the new registrations,
+ *	  as &struct pshare_register.salt; %PSHARE_IOC_SET_TARGET with
+ *	  %PSHARE_TARGET_SALT: the operator's salt for the whole process,
+ *	  below 2^63, 0 to clear it
+ * @domain: deprecated name of @salt, kept so that old userspace compiles
  * @weight: %PSHARE_IOC_REGISTER_TARGET: as &struct pshare_register.weight
  * @enable: %PSHARE_IOC_SET_TARGET with %PSHARE_TARGET_ENABLE: 1 lets the
  *	    process (or its registrations inside the range) share, 0 stops
@@ -150,14 +155,18 @@ struct pshare_target {
 	__u32 flags;
 	__u64 start;
 	__u64 length;
-	__u64 domain;
+	union {
+		__u64 salt;
+		__u64 domain;	/* deprecated: use salt */
+	};
 	__u32 weight;
 	__u32 enable;
 	__u64 reserved[2];
 };
 
-#define PSHARE_TARGET_DOMAIN	(1U << 0)
+#define PSHARE_TARGET_SALT	(1U << 0)
 #define PSHARE_TARGET_ENABLE	(1U << 1)
+#define PSHARE_TARGET_DOMAIN	PSHARE_TARGET_SALT	/* deprecated */
 
 /**
  * struct pshare_proc_info - one process in the answer of %PSHARE_IOC_LIST
