@@ -135,9 +135,11 @@ frames() {	# PID START_HEX PAGES
 }
 # From two frame lists and /proc/kpageflags: for each side the pages
 # present, those on KSM frames (KPF_KSM, bit 21) and on the zero page
-# (KPF_ZERO_PAGE, bit 24); then the KSM frames mapped by both. Prints
-# "presentA ksmA zeroA presentB ksmB zeroB both". Reads only the 4 KiB
-# blocks of /proc/kpageflags (512 frames each) that hold those frames.
+# (KPF_ZERO_PAGE, bit 24); then the KSM frames mapped by both; then for
+# each side the pages in huge pages, PMD- or PTE-mapped (KPF_THP, bit 22).
+# Prints "presentA ksmA zeroA presentB ksmB zeroB both thpA thpB". Reads
+# only the 4 KiB blocks of /proc/kpageflags (512 frames each) that hold
+# those frames.
 kpf_stats() {	# FRAMES_A FRAMES_B
 	for blk in $(awk '{ print int($1 / 512) }' "$1" "$2" | sort -un); do
 		echo "block $blk"
@@ -150,13 +152,14 @@ kpf_stats() {	# FRAMES_A FRAMES_B
 	{ for (i = 1; i <= NF; i++) {
 		if ((pfn in a) || (pfn in b)) {
 			ksm = index("2367abef", substr($i, 11, 1)) > 0
+			thp = index("4567cdef", substr($i, 11, 1)) > 0
 			zero = index("13579bdf", substr($i, 10, 1)) > 0
-			if (pfn in a) { pa += a[pfn]; if (ksm) ka += a[pfn]; if (zero) za += a[pfn] }
-			if (pfn in b) { pb += b[pfn]; if (ksm) kb += b[pfn]; if (zero) zb += b[pfn] }
+			if (pfn in a) { pa += a[pfn]; if (ksm) ka += a[pfn]; if (zero) za += a[pfn]; if (thp) ta += a[pfn] }
+			if (pfn in b) { pb += b[pfn]; if (ksm) kb += b[pfn]; if (zero) zb += b[pfn]; if (thp) tb += b[pfn] }
 			if (ksm && (pfn in a) && (pfn in b)) both++
 		}
 		pfn++ } }
-	END { print pa + 0, ka + 0, za + 0, pb + 0, kb + 0, zb + 0, both + 0 }' "$1" "$2" -
+	END { print pa + 0, ka + 0, za + 0, pb + 0, kb + 0, zb + 0, both + 0, ta + 0, tb + 0 }' "$1" "$2" -
 }
 # The page figures of the RAM of QEMUs A and B ($pa at 0x$ra, $pb at 0x$rb,
 # $rp pages each); sets $kboth, the KSM frames mapped by both.
@@ -165,7 +168,7 @@ pagestats() {	# LABEL
 	frames $pb $rb $rp > /tmp/$TNAME.fb
 	set -- "$1" $(kpf_stats /tmp/$TNAME.fa /tmp/$TNAME.fb)
 	kboth=$8
-	say "$1: RAM pages present A $2 B $5; on KSM frames A $3 B $6; on the zero page A $4 B $7; KSM frames mapped by both: $8"
+	say "$1: RAM pages present A $2 B $5; on KSM frames A $3 B $6; on the zero page A $4 B $7; KSM frames mapped by both: $8; in huge pages (PMD- or PTE-mapped) A $9 B ${10}"
 }
 
 # N more full scans of pshared (of ksmd with $K): 60 s at most.

@@ -175,6 +175,17 @@ echo "$TNAME: same domain: $n pages ($((n / 256)) MiB) shared between the two QE
 want=$((FILL_PAGES * 98 / 100))
 [ $n -ge $want ] || bad "$n pages shared across the two in one domain, want at least $want"
 [ $kboth -ge $want ] || bad "$kboth KSM frames mapped by both, want at least $want"
+if [ $fail = 1 ]; then
+	# What kept the rest apart.
+	for c in full_scans pages_scanned pages_merged pages_unshared \
+		 pages_volatile thp_scanned thp_splits thp_split_candidates \
+		 memory_state; do
+		echo "  $c $(cat $S/$c 2>/dev/null)"
+	done
+	for p in $pa $pb; do
+		echo "  QEMU $p: $(grep -E '^(AnonHugePages|Rss)' /proc/$p/smaps_rollup | tr -s ' \n' ' ')"
+	done
+fi
 
 # Gone with the processes.
 kill $pa $pb; wait $pa $pb 2> /dev/null
