@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <pshare/tunables.h>
 #include "tlib.h"
 
 int t_failures;
@@ -154,10 +155,10 @@ int t_wait_scans(int n, int timeout_s)
  */
 void t_fast_scan(void)
 {
-	t_sysfs_set("scan_time_secs", 0);
-	t_sysfs_set("rate_max_pages", 4194304);
-	t_sysfs_set("scan_mb_per_ghz", 65536);
-	t_sysfs_set("max_cpu_percent", 100);
+	t_sysfs_set("scan_time_secs", PSHARE_TUN_MIN_scan_time_secs);
+	t_sysfs_set("rate_max_pages", PSHARE_TUN_MAX_rate_max_pages);
+	t_sysfs_set("scan_mb_per_ghz", PSHARE_TUN_MAX_scan_mb_per_ghz);
+	t_sysfs_set("max_cpu_percent", PSHARE_TUN_MAX_max_cpu_percent);
 	t_sysfs_set("sleep_millisecs", 10);
 	t_sysfs_set("run", 1);
 }
@@ -165,11 +166,11 @@ void t_fast_scan(void)
 /* Put every rate tunable back to its default. */
 void t_default_rates(void)
 {
-	t_sysfs_set("scan_time_secs", 3600);
-	t_sysfs_set("rate_max_pages", 1024);
-	t_sysfs_set("scan_mb_per_ghz", 4);
-	t_sysfs_set("max_cpu_percent", 20);
-	t_sysfs_set("sleep_millisecs", 100);
+	t_sysfs_set("scan_time_secs", PSHARE_TUN_DEF_scan_time_secs);
+	t_sysfs_set("rate_max_pages", PSHARE_TUN_DEF_rate_max_pages);
+	t_sysfs_set("scan_mb_per_ghz", PSHARE_TUN_DEF_scan_mb_per_ghz);
+	t_sysfs_set("max_cpu_percent", PSHARE_TUN_DEF_max_cpu_percent);
+	t_sysfs_set("sleep_millisecs", PSHARE_TUN_DEF_sleep_millisecs);
 }
 
 /* The /proc/self/pagemap entry of @addr: bit 63 present, 62 swapped. */

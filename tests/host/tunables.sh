@@ -12,7 +12,8 @@
 #   default, where a note gives one), and its "psharectl status" example,
 #   a host at its defaults, the default;
 # - psharectl, built here, "get --help" the same default and range;
-# - mm/sysfs.c takes the range from the header, t_sysfs tests it.
+# - mm/sysfs.c takes the range from the header, t_sysfs tests it;
+# - the guest scripts' default_rates() (qemu_lib.sh) sets the defaults.
 # A value that differs fails with the file, line, and both values.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -311,4 +312,21 @@ for n in $names; do
 done
 [ "$fails" -eq "$before" ] &&
 	ok "mm/sysfs.c takes the range of each from $hdr, tests/guest/t_sysfs.c tests each"
+
+# --- the guest scripts, which cannot include the header, put back its defaults ---
+fn=$(sed -n '/^default_rates() {/,/^}/p' tests/guest/qemu_lib.sh)
+if [ -z "$fn" ]; then
+	bad "tests/guest/qemu_lib.sh: no default_rates()"
+else
+	nbad=0
+	while read -r n v; do
+		d=$(awk -F'\t' -v n="$n" '$1 == n { print $2 }' "$tmp/list.txt")
+		if [ "$v" != "$d" ]; then
+			bad "tests/guest/qemu_lib.sh: default_rates() sets $n to $v, but $hdr has default ${d:-(none)}"
+			nbad=$((nbad + 1))
+		fi
+	done < <(sed -n 's|^[[:space:]]*echo \([0-9]\+\) > \$S/\([a-z_]\+\)$|\2 \1|p' <<< "$fn")
+	[ $nbad = 0 ] &&
+		ok "tests/guest/qemu_lib.sh: default_rates() sets the defaults of $hdr"
+fi
 host_done
