@@ -4,7 +4,8 @@
 #
 #   make deps        install what building and testing need (root, Debian 12),
 #                    and fetch Debian 13's kernel and its build root
-#                    (scripts/trixie.sh) into the cache
+#                    (scripts/trixie.sh) and promtool (scripts/promtool.sh)
+#                    into the cache
 #   make             build pshare.ko for each stock kernel the machine has:
 #                    Debian 12's 6.1 (.build/stock-6.1/mm/pshare.ko, copied to
 #                    mm/pshare.ko) and Debian 13's 6.12
@@ -67,6 +68,7 @@ endif
 deps:
 	scripts/deps.sh
 	scripts/trixie.sh > /dev/null
+	scripts/promtool.sh > /dev/null
 
 testkernel:
 	scripts/testkernel.sh all

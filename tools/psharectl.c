@@ -6,12 +6,15 @@
  *   psharectl get [NAME...]            psharectl set NAME=VALUE...
  *   psharectl register|unregister|enable|disable --pid PID [--range S:L]
  *   psharectl domain --pid PID SALT    psharectl version
+ *   psharectl metrics [--output FILE]  (Prometheus text format)
  *
  * Exit status: 0 done, 1 a system call failed, 2 usage or a bad value.
  * PSHARE_SYSFS, PSHARE_PARAMS and PSHARE_DEV replace the default paths.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <pshare/tunables.h>
 #include "common.h"
@@ -375,6 +379,7 @@ struct opts {
 	bool have_domain;
 	uint64_t domain;
 	uint32_t weight;
+	const char *output;
 };
 
 enum {
@@ -386,6 +391,7 @@ enum {
 	OPT_WEIGHT = 'w',
 	OPT_MIB = 'm',
 	OPT_VALUES = 'n',
+	OPT_OUTPUT = 'o',
 };
 
 static bool parse_range(const char *s, struct opts *o)
@@ -427,6 +433,7 @@ static int parse_opts(int argc, char **argv, const char *allowed,
 		{ "weight", required_argument, NULL, OPT_WEIGHT },
 		{ "mib", no_argument, NULL, OPT_MIB },
 		{ "values", no_argument, NULL, OPT_VALUES },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -435,14 +442,19 @@ static int parse_opts(int argc, char **argv, const char *allowed,
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hjp:r:mn", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hjp:r:mno:", longopts, NULL)) != -1) {
 		if (c == OPT_HELP)
 			return command_help();
 		if (c == '?' || c == ':' || !strchr(allowed, c)) {
+			const char *opt = argv[optind - 1];
+
 			if (c == '?' || c == ':')
-				return usage_error("bad option '%s'", argv[optind - 1]);
-			return usage_error("option '%s' is not for %s",
-					   argv[optind - 1], cur_cmd->name);
+				return usage_error("bad option '%s'", opt);
+			/* "--pid 5": the option, not its argument */
+			if (strchr("prDwo", c) && optind >= 3 && optarg == opt)
+				opt = argv[optind - 2];
+			return usage_error("option '%s' is not for %s", opt,
+					   cur_cmd->name);
 		}
 		switch (c) {
 		case OPT_JSON:
@@ -453,6 +465,11 @@ static int parse_opts(int argc, char **argv, const char *allowed,
 			break;
 		case OPT_VALUES:
 			o->values = true;
+			break;
+		case OPT_OUTPUT:
+			if (!*optarg)
+				return usage_error("--output needs a file name");
+			o->output = optarg;
 			break;
 		case OPT_PID:
 			if (!parse_u64(optarg, false, &v) || !v || v > INT_MAX)
@@ -523,10 +540,106 @@ static int cmp_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/*
+ * The processes of PSHARE_IOC_LIST, sorted by pid. Return: 0, or a negative
+ * errno with the reason in @why.
+ */
+static int load_procs(struct pshare_proc_info **procs, size_t *nr, char *why,
+		      size_t len)
+{
+	int ret = ps_list(procs, nr);
+
+	if (ret)
+		list_failure(why, len, ret);
+	else if (*nr)
+		qsort(*procs, *nr, sizeof(**procs), cmp_pid);
+	return ret;
+}
+
 static void print_comm(char *buf, const struct pshare_proc_info *p)
 {
 	memcpy(buf, p->comm, sizeof(p->comm));
 	buf[sizeof(p->comm)] = '\0';
+}
+
+/* The figures of a process that are summed per domain. */
+enum proc_field {
+	PF_REGISTERED,
+	PF_SHARED,
+	PF_SHARING,
+	PF_ZERO,
+	PF_SAVED,
+	PF_EST_SAVED,
+	PF_EST_ZERO,
+	PF_COUNT
+};
+
+static uint64_t proc_field(const struct pshare_proc_info *p,
+			   enum proc_field f)
+{
+	switch (f) {
+	case PF_REGISTERED:
+		return p->registered;
+	case PF_SHARED:
+		return p->shared;
+	case PF_SHARING:
+		return p->sharing;
+	case PF_ZERO:
+		return p->zero;
+	case PF_SAVED:
+		return p->saved;
+	case PF_EST_SAVED:
+		return p->est_saved;
+	case PF_EST_ZERO:
+		return p->est_zero;
+	case PF_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/**
+ * struct dom_sum - the processes of one domain, summed
+ * @domain: the domain (a process with registrations in several domains
+ *	    counts in its first one's, as PSHARE_IOC_LIST gives it)
+ * @procs: its processes
+ * @mixed: one of them has registrations in several domains
+ * @sum: the sums of their &enum proc_field figures
+ */
+struct dom_sum {
+	uint64_t domain;
+	unsigned int procs;
+	bool mixed;
+	uint64_t sum[PF_COUNT];
+};
+
+/*
+ * The domains of @procs, in the order met, in a malloc()ed array of
+ * @ndom entries; NULL when @nr is 0 or memory is short (@ndom 0).
+ */
+static struct dom_sum *sum_domains(const struct pshare_proc_info *procs,
+				   size_t nr, size_t *ndom)
+{
+	struct dom_sum *doms = nr ? calloc(nr, sizeof(*doms)) : NULL;
+	size_t i, j, n = 0;
+	int f;
+
+	*ndom = 0;
+	if (!doms)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < n; j++)
+			if (doms[j].domain == procs[i].domain)
+				break;
+		if (j == n)
+			doms[n++].domain = procs[i].domain;
+		doms[j].procs++;
+		doms[j].mixed |= !!(procs[i].flags & PSHARE_PROC_MIXED);
+		for (f = 0; f < PF_COUNT; f++)
+			doms[j].sum[f] += proc_field(&procs[i], f);
+	}
+	*ndom = n;
+	return doms;
 }
 
 static void print_proc_table(const struct pshare_proc_info *procs, size_t nr,
@@ -618,11 +731,7 @@ static int cmd_list(int argc, char **argv)
 		return ret;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	ret = ps_list(&procs, &nr);
-	if (ret)
-		list_failure(why, sizeof(why), ret);
-	else
-		qsort(procs, nr < 1 ? 0 : nr, sizeof(*procs), cmp_pid);
+	ret = load_procs(&procs, &nr, why, sizeof(why));
 	if (o.json) {
 		printf("{\n  \"processes\": ");
 		if (ret) {
@@ -804,11 +913,7 @@ static int cmd_status(int argc, char **argv)
 	run = ps_get_s64("run", -1);
 	sharing = ps_get_s64("pages_sharing", 0);
 	zero = ps_get_s64("zero_pages_sharing", 0);
-	lret = ps_list(&procs, &nr);
-	if (lret)
-		list_failure(why, sizeof(why), lret);
-	else
-		qsort(procs, nr < 1 ? 0 : nr, sizeof(*procs), cmp_pid);
+	lret = load_procs(&procs, &nr, why, sizeof(why));
 
 	if (o.json) {
 		printf("{\n  \"sysfs\": ");
@@ -1219,17 +1324,11 @@ static int cmd_disable(int argc, char **argv)
 
 /* estimate */
 
-struct dom_est {
-	uint64_t domain;
-	unsigned int procs;
-	bool mixed;
-	uint64_t est_saved, est_zero;
-};
-
 static int cmp_dom(const void *a, const void *b)
 {
-	const struct dom_est *x = a, *y = b;
-	uint64_t sx = x->est_saved + x->est_zero, sy = y->est_saved + y->est_zero;
+	const struct dom_sum *x = a, *y = b;
+	uint64_t sx = x->sum[PF_EST_SAVED] + x->sum[PF_EST_ZERO];
+	uint64_t sy = y->sum[PF_EST_SAVED] + y->sum[PF_EST_ZERO];
 
 	if (sx != sy)
 		return sx < sy ? 1 : -1;
@@ -1259,7 +1358,7 @@ static int cmd_estimate(int argc, char **argv)
 {
 	struct pshare_proc_info *procs = NULL;
 	int64_t run, est = -1, est_zero = -1;
-	struct dom_est *doms = NULL;
+	struct dom_sum *doms = NULL;
 	size_t nr = 0, ndom = 0, i, j;
 	char why[256], dom[32], comm[20];
 	struct opts o;
@@ -1286,31 +1385,18 @@ static int cmd_estimate(int argc, char **argv)
 			fprintf(stderr, "%s: (the loaded module has no estimate mode)\n", prog);
 		rc = EXIT_SYS;
 	}
-	lret = ps_list(&procs, &nr);
+	lret = load_procs(&procs, &nr, why, sizeof(why));
 	if (lret) {
-		list_failure(why, sizeof(why), lret);
 		fprintf(stderr, "%s: estimate: processes: %s\n", prog, why);
 		rc = EXIT_SYS;
 	}
-	if (nr) {
-		doms = calloc(nr, sizeof(*doms));
-		if (!doms) {
-			free(procs);
-			return EXIT_SYS;
-		}
+	doms = sum_domains(procs, nr, &ndom);
+	if (nr && !doms) {
+		free(procs);
+		return EXIT_SYS;
+	}
+	if (nr)
 		qsort(procs, nr, sizeof(*procs), cmp_est);
-	}
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < ndom; j++)
-			if (doms[j].domain == procs[i].domain)
-				break;
-		if (j == ndom)
-			doms[ndom++].domain = procs[i].domain;
-		doms[j].procs++;
-		doms[j].mixed |= !!(procs[i].flags & PSHARE_PROC_MIXED);
-		doms[j].est_saved += procs[i].est_saved;
-		doms[j].est_zero += procs[i].est_zero;
-	}
 	if (ndom)
 		qsort(doms, ndom, sizeof(*doms), cmp_dom);
 
@@ -1334,7 +1420,9 @@ static int cmd_estimate(int argc, char **argv)
 		}
 		printf("[");
 		for (j = 0; j < ndom; j++) {
-			uint64_t s = doms[j].est_saved + doms[j].est_zero;
+			uint64_t es = doms[j].sum[PF_EST_SAVED];
+			uint64_t ez = doms[j].sum[PF_EST_ZERO];
+			uint64_t s = es + ez;
 
 			ps_domain_str(doms[j].domain, dom, sizeof(dom));
 			printf("%s\n    {\"domain\": \"%s\", \"domain_value\": %" PRIu64
@@ -1342,8 +1430,8 @@ static int cmd_estimate(int argc, char **argv)
 			       ", \"est_zero\": %" PRIu64 ", \"would_save_pages\": %" PRIu64
 			       ", \"would_save_mib\": %.2f}", j ? "," : "", dom,
 			       doms[j].domain, doms[j].procs,
-			       doms[j].mixed ? "true" : "false", doms[j].est_saved,
-			       doms[j].est_zero, s, ps_mib(s));
+			       doms[j].mixed ? "true" : "false", es, ez, s,
+			       ps_mib(s));
 		}
 		printf("%s],\n  \"processes\": ", ndom ? "\n  " : "");
 		print_procs_json(procs, nr);
@@ -1365,14 +1453,15 @@ static int cmd_estimate(int argc, char **argv)
 	printf("\nby domain:\n%-24s %6s %12s %12s %12s %10s\n", "DOMAIN", "PROCS",
 	       "EST_SAVED", "EST_ZERO", "WOULD_SAVE", "MiB");
 	for (j = 0; j < ndom; j++) {
-		uint64_t s = doms[j].est_saved + doms[j].est_zero;
+		uint64_t es = doms[j].sum[PF_EST_SAVED];
+		uint64_t ez = doms[j].sum[PF_EST_ZERO];
+		uint64_t s = es + ez;
 
 		ps_domain_str(doms[j].domain, dom, sizeof(dom));
 		if (doms[j].mixed)
 			strcat(dom, " (mixed)");
 		printf("%-24s %6u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10.1f\n",
-		       dom, doms[j].procs, doms[j].est_saved, doms[j].est_zero, s,
-		       ps_mib(s));
+		       dom, doms[j].procs, es, ez, s, ps_mib(s));
 	}
 	printf("\nby process:\n%7s %-16s %-12s %12s %12s %12s %12s %10s\n", "PID",
 	       "COMMAND", "DOMAIN", "REGISTERED", "EST_SAVED", "EST_ZERO",
@@ -1391,6 +1480,607 @@ static int cmd_estimate(int argc, char **argv)
 out:
 	free(doms);
 	free(procs);
+	return rc;
+}
+
+/* metrics */
+
+/**
+ * enum host_kind - how a sysfs file becomes samples
+ * @HM_NUMBER: one integer, times @mul / 10^@exp10 of &struct host_metric
+ * @HM_LIST: one integer per word of @words, each the sample of that label
+ * @HM_STATE: one of @words: a sample per word, 1 for it and 0 for the
+ *	      others (a word not in the list gets a sample of its own)
+ * @HM_INFO: a string, as the label @label of a sample 1
+ */
+enum host_kind {
+	HM_NUMBER,
+	HM_LIST,
+	HM_STATE,
+	HM_INFO,
+};
+
+/**
+ * struct host_metric - a metric family from one file of the host
+ * @file: the sysfs file, or the tunable (madvise: a module parameter)
+ * @name: the family's name after "pshare_"
+ * @counter: a counter (a running total), else a gauge
+ * @kind: how the file is read
+ * @mul: %HM_NUMBER, %HM_LIST: multiplier to the base unit
+ * @exp10: %HM_NUMBER, %HM_LIST: and divisor, a power of ten
+ * @label: %HM_LIST, %HM_STATE, %HM_INFO: the label's name
+ * @words: %HM_LIST, %HM_STATE: its values
+ * @help: the HELP text, which ends with the source in parentheses
+ */
+struct host_metric {
+	const char *file;
+	const char *name;
+	bool counter;
+	enum host_kind kind;
+	long long mul;
+	unsigned int exp10;
+	const char *label;
+	const char *const *words;
+	const char *help;
+};
+
+#define HM_GAUGE(file, name, mul, exp10, help) \
+	{ file, name, false, HM_NUMBER, mul, exp10, NULL, NULL, help }
+#define HM_COUNTER(file, name, mul, exp10, help) \
+	{ file, name, true, HM_NUMBER, mul, exp10, NULL, NULL, help }
+
+static const char *const state_names[] = {
+	"high", "soft", "hard", "low", NULL
+};
+
+/* Every file of the ABI document, in the order of the metric list. */
+static const struct host_metric host_metrics[] = {
+	{ "version", "info", false, HM_INFO, 1, 0, "version", NULL,
+	  "The loaded module's version, as the label; always 1 (version)" },
+	HM_GAUGE("run", "tunable_run", 1, 0,
+		 "Scanner run state: 0 stop, 1 merge, 2 unmerge, 3 estimate (run)"),
+	HM_GAUGE("sleep_millisecs", "tunable_sleep_seconds", 1, 3,
+		 "Scanner period in seconds (sleep_millisecs / 1000)"),
+	HM_GAUGE("max_page_sharing", "tunable_max_page_sharing", 1, 0,
+		 "Most mappings on record for one merged page (max_page_sharing)"),
+	HM_GAUGE("scan_mb_per_ghz", "tunable_scan_bytes_per_second_per_hertz",
+		 1048576, 9,
+		 "Scan cap in bytes per second per hertz of CPU (scan_mb_per_ghz * 2^20 / 1e9)"),
+	HM_GAUGE("rate_max_pages", "tunable_rate_max_pages_per_second", 1, 0,
+		 "Cap on the scan rate of each registration in pages per second (rate_max_pages)"),
+	HM_GAUGE("scan_time_secs", "tunable_scan_time_seconds", 1, 0,
+		 "Target time to scan a registration once in seconds, 0 none (scan_time_secs)"),
+	HM_GAUGE("max_cpu_percent", "tunable_max_cpu_ratio", 1, 2,
+		 "Cap on the scanner's CPU time as a ratio of one CPU (max_cpu_percent / 100)"),
+	{ "thp_split", "tunable_thp_split", false, HM_STATE, 1, 0, "policy",
+	  thp_names, "Huge page split policy: 1 for the one in force (thp_split)" },
+	{ "mem_thresholds", "tunable_memory_threshold_ratio", false, HM_LIST,
+	  1, 2, "state", state_names,
+	  "Memory state thresholds as a ratio of total memory (mem_thresholds / 100)" },
+	HM_GAUGE("salting", "tunable_salting", 1, 0,
+		 "Domains: 0 one common, 1 salts only, 2 salts or one per process (salting)"),
+	HM_GAUGE("zero_across_domains", "tunable_zero_across_domains", 1, 0,
+		 "1: zero pages map to the zero page across domains (zero_across_domains)"),
+	HM_GAUGE("madvise", "tunable_madvise", 1, 0,
+		 "1 when madvise(MADV_MERGEABLE) registers with pshare (module parameter madvise)"),
+	HM_COUNTER("full_scans", "full_scans_total", 1, 0,
+		   "Completed passes over all registered memory (full_scans)"),
+	HM_COUNTER("pages_scanned", "scanned_pages_total", 1, 0,
+		   "Page visits by the scanner (pages_scanned)"),
+	HM_COUNTER("pages_merged", "merged_pages_total", 1, 0,
+		   "Mappings that joined a merged page or went to the zero page (pages_merged)"),
+	HM_COUNTER("scan_cpu_msecs", "scan_cpu_seconds_total", 1, 3,
+		   "CPU time of the scanner thread pshared in seconds (scan_cpu_msecs / 1000)"),
+	HM_COUNTER("cpu_throttled", "cpu_throttled_periods_total", 1, 0,
+		   "Scanner periods stretched to keep under max_cpu_percent (cpu_throttled)"),
+	HM_COUNTER("shrinker_calls", "shrinker_calls_total", 1, 0,
+		   "Calls of pshare's shrinker by the kernel's reclaim (shrinker_calls)"),
+	HM_COUNTER("thp_scanned", "thp_scanned_total", 1, 0,
+		   "Visits of huge pages kept whole (thp_scanned)"),
+	HM_COUNTER("thp_splits", "thp_splits_total", 1, 0,
+		   "Huge pages split to share their subpages (thp_splits)"),
+	/* First: a read of memory_state that finds a new state counts it. */
+	{ "memory_state", "memory_state", false, HM_STATE, 1, 0, "state",
+	  state_names, "Memory state: 1 for the current one (memory_state)" },
+	{ "memory_state_entries", "memory_state_entries_total", true, HM_LIST,
+	  1, 0, "state", state_names,
+	  "Entries into each memory state (memory_state_entries)" },
+	HM_GAUGE("pages_shared", "shared_pages", 1, 0,
+		 "Merged pages with at least one mapping (pages_shared)"),
+	HM_GAUGE("pages_sharing", "sharing_pages", 1, 0,
+		 "Mappings of merged pages beyond the first, each a page saved (pages_sharing)"),
+	HM_GAUGE("pages_unshared", "unshared_pages", 1, 0,
+		 "Scanned stable pages with no twin yet (pages_unshared)"),
+	HM_GAUGE("pages_volatile", "volatile_pages", 1, 0,
+		 "Pages that changed between their last two visits (pages_volatile)"),
+	HM_GAUGE("zero_pages_sharing", "zero_sharing_pages", 1, 0,
+		 "Pages mapped to the kernel's zero page, each a page saved (zero_pages_sharing)"),
+	HM_GAUGE("metadata_bytes", "metadata_bytes", 1, 0,
+		 "Memory pshare holds for its records in bytes (metadata_bytes)"),
+	HM_GAUGE("general_profit", "general_profit_bytes", 1, 0,
+		 "Net saving in bytes: saved pages times page size less metadata (general_profit)"),
+	HM_GAUGE("cpu_mhz", "cpu_capacity_hertz", 1000000, 0,
+		 "CPU capacity that scan_mb_per_ghz applies to in hertz (cpu_mhz * 1e6)"),
+	HM_GAUGE("scan_cap_pages", "scan_cap_pages_per_second", 1, 0,
+		 "Host-wide scan cap in force in pages per second (scan_cap_pages)"),
+	HM_GAUGE("scan_rate_pages", "scan_rate_pages_per_second", 1, 0,
+		 "Scan rates given to the registrations in pages per second (scan_rate_pages)"),
+	HM_GAUGE("thp_split_candidates", "thp_split_candidates", 1, 0,
+		 "Huge pages recorded as holding duplicate subpages (thp_split_candidates)"),
+	HM_GAUGE("thp_dup_subpages", "thp_dup_subpages", 1, 0,
+		 "Duplicate subpages in the split candidates, in pages (thp_dup_subpages)"),
+	HM_GAUGE("estimate_pages", "estimate_pages", 1, 0,
+		 "Estimate mode: pages that would merge with a twin (estimate_pages)"),
+	HM_GAUGE("estimate_zero_pages", "estimate_zero_pages", 1, 0,
+		 "Estimate mode: zero pages that would map to the zero page (estimate_zero_pages)"),
+};
+
+/*
+ * The figures of a process that are not summed per domain: its
+ * registrations, whether it is disabled, and the scanned counter, whose
+ * sum would fall when a process leaves.
+ */
+enum {
+	PM_RANGES = PF_COUNT,
+	PM_DISABLED,
+	PM_SCANNED,
+};
+
+/**
+ * struct proc_metric - a metric family per process of PSHARE_IOC_LIST
+ * @name: the family's name after "pshare_process_"
+ * @field: the figure: an &enum proc_field (summed per domain too) or PM_*
+ * @counter: a counter, else a gauge
+ * @help: the HELP text, which ends with the source in parentheses
+ */
+struct proc_metric {
+	const char *name;
+	int field;
+	bool counter;
+	const char *help;
+};
+
+static const struct proc_metric proc_metrics[] = {
+	{ "registered_pages", PF_REGISTERED, false, "Pages registered (registered)" },
+	{ "shared_pages", PF_SHARED, false,
+	  "Merged pages whose first mapping is in the process (shared)" },
+	{ "sharing_pages", PF_SHARING, false,
+	  "Further mappings of merged pages in the process, each a page saved (sharing)" },
+	{ "zero_pages", PF_ZERO, false,
+	  "Pages mapped to the kernel's zero page, each a page saved (zero)" },
+	{ "saved_pages", PF_SAVED, false, "Pages saved: sharing plus zero (saved)" },
+	{ "estimate_saved_pages", PF_EST_SAVED, false,
+	  "Estimate mode: pages that would merge with a twin of their domain (est_saved)" },
+	{ "estimate_zero_pages", PF_EST_ZERO, false,
+	  "Estimate mode: zero pages that would map to the zero page (est_zero)" },
+	{ "registrations", PM_RANGES, false, "Registrations (nr_ranges)" },
+	{ "disabled", PM_DISABLED, false,
+	  "1 when sharing is disabled for the process (flags)" },
+	{ "scanned_pages_total", PM_SCANNED, true,
+	  "Page visits by the scanner in the process's registrations (scanned)" },
+};
+
+/* HELP of pshare_domain_processes, and of the sums per domain. */
+static const char dom_procs_help[] =
+	"Processes in the domain; one with several counts in its first (PSHARE_IOC_LIST)";
+static const char dom_sum_help[] =
+	"Sum of pshare_process_%s over the domain's processes (PSHARE_IOC_LIST)";
+
+static void prom_family(FILE *f, const char *name, bool counter,
+			const char *help)
+{
+	fprintf(f, "# HELP pshare_%s %s\n# TYPE pshare_%s %s\n", name, help,
+		name, counter ? "counter" : "gauge");
+}
+
+/* A sample's value @v * @mul / 10^@exp10, exact if it fits 64 bits; a newline */
+static void prom_value(FILE *f, long long v, long long mul, unsigned int exp10)
+{
+	unsigned long long a, div = 1, frac;
+	unsigned int i, digits = exp10;
+	long long p;
+
+	for (i = 0; i < exp10; i++)
+		div *= 10;
+	if (__builtin_mul_overflow(v, mul, &p)) {
+		fprintf(f, "%.17g\n", (double)v * (double)mul / (double)div);
+		return;
+	}
+	a = p < 0 ? -(unsigned long long)p : (unsigned long long)p;
+	fprintf(f, "%s%llu", p < 0 ? "-" : "", a / div);
+	frac = a % div;
+	if (frac) {
+		while (!(frac % 10)) {
+			frac /= 10;
+			digits--;
+		}
+		fprintf(f, ".%0*llu", (int)digits, frac);
+	}
+	fputc('\n', f);
+}
+
+/* The length of the UTF-8 sequence @s starts with, 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned int n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A label value, quoted and escaped as the text format wants: backslash,
+ * double quote and newline. A byte that is not UTF-8 (a comm may hold any)
+ * becomes U+FFFD, since Prometheus refuses the whole text for one.
+ */
+static void prom_label(FILE *f, const char *name, const char *val)
+{
+	const unsigned char *s = (const unsigned char *)val;
+	size_t n;
+
+	fprintf(f, "%s=\"", name);
+	while (*s) {
+		n = utf8_len(s);
+		if (!n) {
+			fputs("\xef\xbf\xbd", f);
+			s++;
+		} else if (*s == '\\' || *s == '"') {
+			fputc('\\', f);
+			fputc(*s++, f);
+		} else if (*s == '\n') {
+			fputs("\\n", f);
+			s++;
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	fputc('"', f);
+}
+
+/*
+ * The integers of @s, separated by spaces, into @v: their count, or -1 if
+ * @s holds anything else or more than @max.
+ */
+static int parse_ints(const char *s, long long *v, int max)
+{
+	char *end;
+	int n = 0;
+
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			return n;
+		if (n == max || !(isdigit((unsigned char)*s) ||
+				  (*s == '-' && isdigit((unsigned char)s[1]))))
+			return -1;
+		errno = 0;
+		v[n++] = strtoll(s, &end, 10);
+		if (errno || (*end && *end != ' '))
+			return -1;
+		s = end;
+	}
+}
+
+/*
+ * One host family. Return: 0 when written or when the module lacks the
+ * file, -1 (after a message) when it cannot be read or parsed.
+ */
+static int prom_host(FILE *f, const struct host_metric *m)
+{
+	const struct tunable *t = find_tunable(m->file);
+	char raw[PS_VALUE_MAX];
+	long long v[8];
+	int n = 0, i, ret;
+	bool known = false;
+
+	if (t)
+		ret = read_tunable(t, raw, sizeof(raw));
+	else
+		ret = ps_read_file(ps_sysfs_dir(), m->file, raw, sizeof(raw));
+	if (ret == -ENOENT)
+		return 0;	/* an older module */
+	if (ret) {
+		fprintf(stderr, "%s: metrics: %s: %s (left out)\n", prog,
+			m->file, strerror(-ret));
+		return -1;
+	}
+	while (m->words && m->words[n])
+		n++;
+	if ((m->kind == HM_NUMBER && parse_ints(raw, v, 1) != 1) ||
+	    (m->kind == HM_LIST && parse_ints(raw, v, ARRAY_SIZE(v)) != n)) {
+		fprintf(stderr, "%s: metrics: %s: unexpected value '%s' (left out)\n",
+			prog, m->file, raw);
+		return -1;
+	}
+	prom_family(f, m->name, m->counter, m->help);
+	switch (m->kind) {
+	case HM_NUMBER:
+		fprintf(f, "pshare_%s ", m->name);
+		prom_value(f, v[0], m->mul, m->exp10);
+		break;
+	case HM_LIST:
+		for (i = 0; i < n; i++) {
+			fprintf(f, "pshare_%s{", m->name);
+			prom_label(f, m->label, m->words[i]);
+			fputs("} ", f);
+			prom_value(f, v[i], m->mul, m->exp10);
+		}
+		break;
+	case HM_STATE:
+		for (i = 0; i < n; i++) {
+			fprintf(f, "pshare_%s{", m->name);
+			prom_label(f, m->label, m->words[i]);
+			fprintf(f, "} %d\n", !strcmp(raw, m->words[i]));
+			known |= !strcmp(raw, m->words[i]);
+		}
+		if (known)
+			break;
+		/* A state these tools do not know yet. */
+		fprintf(f, "pshare_%s{", m->name);
+		prom_label(f, m->label, raw);
+		fputs("} 1\n", f);
+		break;
+	case HM_INFO:
+		fprintf(f, "pshare_%s{", m->name);
+		prom_label(f, m->label, raw);
+		fputs("} 1\n", f);
+		break;
+	}
+	return 0;
+}
+
+static uint64_t proc_metric_value(const struct pshare_proc_info *p,
+				  int field)
+{
+	switch (field) {
+	case PM_RANGES:
+		return p->nr_ranges;
+	case PM_DISABLED:
+		return !!(p->flags & PSHARE_PROC_DISABLED);
+	case PM_SCANNED:
+		return p->scanned;
+	}
+	return proc_field(p, field);
+}
+
+static int cmp_domain(const void *a, const void *b)
+{
+	const struct dom_sum *x = a, *y = b;
+
+	return (x->domain > y->domain) - (x->domain < y->domain);
+}
+
+/* The per-process and per-domain families; @procs sorted by pid. */
+static int prom_procs(FILE *f, struct pshare_proc_info *procs, size_t nr)
+{
+	char comm[sizeof(procs->comm) + 1], dom[32], pid[16];
+	char name[64], help[160];
+	struct dom_sum *doms;
+	size_t i, j, k, ndom;
+
+	/* One series per pid: a scrape with two is refused whole. */
+	for (i = 0, j = 0; i < nr; i++)
+		if (!j || procs[i].pid != procs[j - 1].pid)
+			procs[j++] = procs[i];
+	nr = j;
+	doms = sum_domains(procs, nr, &ndom);
+	if (nr && !doms) {
+		fprintf(stderr, "%s: metrics: %s\n", prog, strerror(ENOMEM));
+		return -1;
+	}
+	prom_family(f, "processes", false,
+		    "Processes with registrations (PSHARE_IOC_LIST)");
+	fprintf(f, "pshare_processes %zu\n", nr);
+	for (k = 0; k < ARRAY_SIZE(proc_metrics) && nr; k++) {
+		snprintf(name, sizeof(name), "process_%s", proc_metrics[k].name);
+		prom_family(f, name, proc_metrics[k].counter,
+			    proc_metrics[k].help);
+		for (i = 0; i < nr; i++) {
+			print_comm(comm, &procs[i]);
+			ps_domain_str(procs[i].domain, dom, sizeof(dom));
+			snprintf(pid, sizeof(pid), "%d", procs[i].pid);
+			fprintf(f, "pshare_process_%s{", proc_metrics[k].name);
+			prom_label(f, "pid", pid);
+			fputc(',', f);
+			prom_label(f, "comm", comm);
+			fputc(',', f);
+			prom_label(f, "domain", dom);
+			fprintf(f, "} %" PRIu64 "\n",
+				proc_metric_value(&procs[i], proc_metrics[k].field));
+		}
+	}
+	if (ndom)
+		qsort(doms, ndom, sizeof(*doms), cmp_domain);
+	/* pshare_domain_processes, then the sums. */
+	for (k = 0; k < ARRAY_SIZE(proc_metrics) + 1 && ndom; k++) {
+		const struct proc_metric *m = k ? &proc_metrics[k - 1] : NULL;
+
+		if (m && m->field >= PF_COUNT)
+			continue;
+		snprintf(name, sizeof(name), "domain_%s", m ? m->name : "processes");
+		if (m)
+			snprintf(help, sizeof(help), dom_sum_help, m->name);
+		prom_family(f, name, false, m ? help : dom_procs_help);
+		for (j = 0; j < ndom; j++) {
+			ps_domain_str(doms[j].domain, dom, sizeof(dom));
+			fprintf(f, "pshare_%s{", name);
+			prom_label(f, "domain", dom);
+			fprintf(f, "} %" PRIu64 "\n",
+				m ? doms[j].sum[m->field] : (uint64_t)doms[j].procs);
+		}
+	}
+	free(doms);
+	return 0;
+}
+
+/*
+ * A temporary file next to @path for output_commit() to rename: hidden and
+ * without the .prom ending, so that node_exporter's textfile collector
+ * never reads it half written. Its mode is a new file's (0666 less umask),
+ * as node_exporter runs as another user.
+ */
+static FILE *output_open(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dirlen = slash ? (int)(slash - path) + 1 : 0, fd, err;
+	mode_t mask;
+	FILE *f;
+
+	*tmp = NULL;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		errno = EISDIR;
+		return NULL;
+	}
+	if (asprintf(tmp, "%.*s.%s.XXXXXX", dirlen, path, base) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask))
+		goto fail_fd;
+	f = fdopen(fd, "w");
+	if (f)
+		return f;
+fail_fd:
+	err = errno;
+	close(fd);
+	unlink(*tmp);
+	errno = err;
+fail:
+	err = errno;
+	free(*tmp);
+	*tmp = NULL;
+	errno = err;
+	return NULL;
+}
+
+/* Flush, fsync and rename the temporary file: 0, or an errno. */
+static int output_commit(FILE *f, const char *path, const char *tmp)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int err = 0, fd;
+
+	if (fflush(f) || ferror(f))
+		err = errno ? errno : EIO;
+	else if (fsync(fileno(f)))
+		err = errno;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	/* The rename itself, on disk: best effort. */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static const char metrics_help[] =
+	"Prints the host's counters, gauges and tunables (sysfs) and figures\n"
+	"per process and per domain (PSHARE_IOC_LIST) as Prometheus text\n"
+	"exposition (format 0.0.4): counters end in _total, units are in the\n"
+	"names (seconds, bytes, pages, ratios), per-process samples carry the\n"
+	"labels pid, comm and domain. Documentation/tools.rst lists the metrics.\n"
+	"Files an older module lacks are left out. Without the process list (no\n"
+	"/dev/pshare, or no CAP_SYS_ADMIN) the host's metrics are still written,\n"
+	"with pshare_process_list_success 0, and the exit status is 1.\n"
+	"\n"
+	"  -o, --output FILE  write FILE instead of stdout, atomically (a temporary\n"
+	"                     file in its directory, fsync, rename), for\n"
+	"                     node_exporter's textfile collector\n";
+
+static int cmd_metrics(int argc, char **argv)
+{
+	struct pshare_proc_info *procs = NULL;
+	char why[256], *tmp = NULL;
+	int ret, lret, rc = 0;
+	FILE *f = stdout;
+	struct opts o;
+	size_t nr = 0, i;
+
+	ret = parse_opts(argc, argv, "o", &o);
+	if (ret >= 0)
+		return ret;
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (access(ps_sysfs_dir(), F_OK)) {
+		sysfs_missing(-errno);
+		return EXIT_SYS;
+	}
+	if (o.output) {
+		f = output_open(o.output, &tmp);
+		if (!f) {
+			sys_error(o.output, errno);
+			return EXIT_SYS;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(host_metrics); i++)
+		if (prom_host(f, &host_metrics[i]))
+			rc = EXIT_SYS;
+	prom_family(f, "page_size_bytes", false,
+		    "Page size in bytes, for the figures in pages (sysconf)");
+	fprintf(f, "pshare_page_size_bytes %ld\n", ps_page_size());
+	lret = load_procs(&procs, &nr, why, sizeof(why));
+	prom_family(f, "process_list_success", false,
+		    "1 when the process list was read (PSHARE_IOC_LIST)");
+	fprintf(f, "pshare_process_list_success %d\n", !lret);
+	if (lret) {
+		fprintf(stderr, "%s: metrics: processes: %s\n", prog, why);
+		rc = EXIT_SYS;
+	} else if (prom_procs(f, procs, nr)) {
+		rc = EXIT_SYS;
+	}
+	free(procs);
+	if (o.output) {
+		ret = output_commit(f, o.output, tmp);
+		free(tmp);
+		if (ret) {
+			sys_error(o.output, ret);
+			return EXIT_SYS;
+		}
+	} else if (fflush(f) || ferror(f)) {
+		sys_error("stdout", errno ? errno : EIO);
+		return EXIT_SYS;
+	}
 	return rc;
 }
 
@@ -1465,6 +2155,7 @@ static const struct command commands[] = {
 	{ "disable", cmd_disable, "disable --pid PID [--range START:LENGTH]",
 	  enable_help },
 	{ "estimate", cmd_estimate, "estimate [--json]", estimate_help },
+	{ "metrics", cmd_metrics, "metrics [--output FILE]", metrics_help },
 	{ "version", cmd_version, "version", version_help },
 };
 

@@ -5,12 +5,15 @@
  * and ioctl() on it answers as the module would.
  *
  * PSHARE_IOC_LIST gives three made-up processes, or fails with the errno
- * named by FAKE_PSHARE_LIST_ERR (EPERM or ENOTTY). PSHARE_IOC_VERSION
+ * named by FAKE_PSHARE_LIST_ERR (EPERM or ENOTTY). FAKE_PSHARE_COMM
+ * replaces the third one's command name (15 bytes at most), and with
+ * FAKE_PSHARE_DUP set the first one comes twice. PSHARE_IOC_VERSION
  * answers ABI 1 with both features. The target ioctls succeed, and append
  * what they were given to the file FAKE_PSHARE_LOG, one line each, or fail
  * with FAKE_PSHARE_TARGET_ERR (ESRCH or EPERM).
  */
 #define _GNU_SOURCE
+#define NR_FAKE	(sizeof(fake_procs) / sizeof(fake_procs[0]))
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -88,9 +91,11 @@ static int is_fake_dev(int fd)
 int ioctl(int fd, unsigned long req, ...)
 {
 	static int (*real)(int, unsigned long, ...);
+	struct pshare_proc_info procs[NR_FAKE + 1];
 	struct pshare_version *v;
 	struct pshare_list *l;
-	size_t n = sizeof(fake_procs) / sizeof(fake_procs[0]);
+	size_t n = NR_FAKE, len;
+	const char *comm;
 	va_list ap;
 	void *arg;
 	int err;
@@ -122,8 +127,19 @@ int ioctl(int fd, unsigned long req, ...)
 			errno = EINVAL;
 			return -1;
 		}
-		memcpy((void *)(uintptr_t)l->procs, fake_procs,
-		       (l->count < n ? l->count : n) * sizeof(fake_procs[0]));
+		memcpy(procs, fake_procs, sizeof(fake_procs));
+		comm = getenv("FAKE_PSHARE_COMM");
+		if (comm) {
+			len = strlen(comm);
+			if (len >= sizeof(procs[2].comm))
+				len = sizeof(procs[2].comm) - 1;
+			memset(procs[2].comm, 0, sizeof(procs[2].comm));
+			memcpy(procs[2].comm, comm, len);
+		}
+		if (getenv("FAKE_PSHARE_DUP"))
+			procs[n++] = fake_procs[0];
+		memcpy((void *)(uintptr_t)l->procs, procs,
+		       (l->count < n ? l->count : n) * sizeof(procs[0]));
 		l->count = n;
 		return 0;
 	case PSHARE_IOC_REGISTER_TARGET:

@@ -8,6 +8,11 @@
 # its blocks. tests/host/fakedev.c, preloaded, answers the ioctls on a
 # plain file as /dev/pshare would, so that the process list, the estimate
 # per domain and the structures the target commands pass are checked too.
+# psharectl metrics must pass Debian 12's promtool check metrics (fetched by
+# make deps, scripts/promtool.sh; without it those checks fail) and a check
+# of our own that promtool 2.42 lacks (each family's samples together, no
+# series twice), give the fake figures exactly, cover every file of the ABI
+# document, and match the metric list of Documentation/tools.rst.
 # With pipefail, "producer | grep -q" can fail when grep quits at the first
 # match and the producer, still writing, dies of SIGPIPE (bash's echo in a
 # pipe writes line by line): match text with here-strings, or let grep read
@@ -239,7 +244,7 @@ assert d["processes"] is None, d'
 	# usage
 	run 0 "--help" "$ctl" --help
 	for c in status list get set register unregister domain enable disable \
-		 estimate version; do
+		 estimate metrics version; do
 		run 0 "$c --help" "$ctl" "$c" --help
 		grep -q "^usage: psharectl $c" <<< "$out"
 		check $? "  shows its usage"
@@ -256,6 +261,11 @@ assert d["processes"] is None, d'
 	run 2 "domain without SALT" "$ctl" domain --pid 1
 	run 2 "enable with --domain" "$ctl" enable --pid 1 --domain 3
 	run 2 "list with a stray argument" "$ctl" list foo
+	run 2 "list with --output" "$ctl" list --output x
+	grep -q "option '--output' is not for list" <<< "$err"
+	check $? "  names the option, not its argument: $err"
+	run 2 "metrics with --json" "$ctl" metrics --json
+	run 2 "metrics, --output without a file" "$ctl" metrics --output ''
 	run 1 "register without the device" "$ctl" register --pid 1
 	grep -q '/nonexistent: No such file or directory' <<< "$err"
 	check $? "  says why: $err"
@@ -395,5 +405,192 @@ FAKE_PSHARE_LIST_ERR=EPERM run 0 "status when LIST gives EPERM" "$ctl" status
 grep -q 'processes: not shown: .*Operation not permitted' <<< "$out"
 check $? "  says so"
 unset LD_PRELOAD
+
+echo "--- psharectl metrics (Prometheus text format)"
+if promtool=$("$top/scripts/promtool.sh" --path 2>&1); then
+	ok "promtool: $promtool"
+else
+	bad "no promtool: run 'make deps' (scripts/promtool.sh fetches Debian 12's)"
+	echo "    | $promtool"
+	promtool=
+fi
+# promtool check metrics FILE: no parse error and no lint finding
+promcheck() {
+	if [ -z "$promtool" ]; then
+		echo "    | no promtool: run 'make deps'"
+		return 1
+	fi
+	"$promtool" check metrics < "$1" > "$tmp/promtool.out" 2>&1 &&
+		[ ! -s "$tmp/promtool.out" ] && return 0
+	sed 's/^/    | /' "$tmp/promtool.out" | head -20
+	return 1
+}
+# What promtool 2.42 does not check: a HELP and a TYPE line before each
+# family's samples, which stay together, no series twice, and a name that
+# ends in _total exactly for the counters.
+famcheck() {
+	awk '/^# HELP / { help[$3] = 1; next }
+	/^# TYPE / {
+		if ($3 in type) { print "    | second TYPE of " $3; bad = 1 }
+		if (!($3 in help)) { print "    | no HELP before TYPE " $3; bad = 1 }
+		if (($4 == "counter") != ($3 ~ /_total$/)) {
+			print "    | " $3 ": type " $4; bad = 1
+		}
+		type[$3] = $4; next
+	}
+	/^#/ || /^$/ { print "    | stray line: " $0; bad = 1; next }
+	{
+		name = $0; sub(/[{ ].*/, "", name)
+		if (!(name in type)) { print "    | no TYPE for " name; bad = 1 }
+		if (name != last && (name in seen)) {
+			print "    | samples of " name " apart"; bad = 1
+		}
+		seen[name] = 1; last = name
+		series = $0; sub(/ [^ ]+$/, "", series)
+		if (series in dup) { print "    | twice: " series; bad = 1 }
+		dup[series] = 1
+	}
+	END { exit bad }' "$1"
+}
+metrics() { LD_PRELOAD=$tmp/fakedev.so "$ctl" metrics "$@"; }
+restore_fake
+
+run 0 "metrics" metrics
+cp "$tmp/out" "$tmp/metrics.prom"
+promcheck "$tmp/metrics.prom"
+check $? "  promtool check metrics: no error, no lint warning"
+famcheck "$tmp/metrics.prom"
+check $? "  HELP and TYPE for each family, samples together, no series twice"
+[ -z "$err" ]
+check $? "  nothing on stderr"
+while IFS= read -r want; do
+	grep -qxF -- "$want" <<< "$out"
+	check $? "  $want"
+done <<'EOF'
+pshare_info{version="0.1.0"} 1
+pshare_full_scans_total 12
+pshare_scanned_pages_total 123456
+pshare_scan_cpu_seconds_total 1.234
+pshare_memory_state_entries_total{state="high"} 1
+pshare_memory_state_entries_total{state="low"} 0
+pshare_sharing_pages 12291
+pshare_zero_sharing_pages 6552
+pshare_metadata_bytes 1803264
+pshare_general_profit_bytes 75378688
+pshare_cpu_capacity_hertz 4890000000
+pshare_memory_state{state="high"} 1
+pshare_memory_state{state="soft"} 0
+pshare_tunable_sleep_seconds 0.1
+pshare_tunable_max_cpu_ratio 0.2
+pshare_tunable_scan_bytes_per_second_per_hertz 0.004194304
+pshare_tunable_memory_threshold_ratio{state="soft"} 0.04
+pshare_tunable_thp_split{policy="pressure"} 1
+pshare_tunable_thp_split{policy="never"} 0
+pshare_tunable_madvise 1
+pshare_page_size_bytes 4096
+pshare_process_list_success 1
+pshare_processes 3
+pshare_process_sharing_pages{pid="101",comm="vm-a",domain="proc:17"} 3000
+pshare_process_disabled{pid="202",comm="vm-b",domain="5"} 1
+pshare_process_scanned_pages_total{pid="101",comm="vm-a",domain="proc:17"} 90000
+pshare_process_registered_pages{pid="303",comm="qemu \"x\"\\",domain="5"} 2048
+pshare_domain_processes{domain="5"} 2
+pshare_domain_registered_pages{domain="5"} 6144
+pshare_domain_saved_pages{domain="5"} 150
+pshare_domain_estimate_saved_pages{domain="proc:17"} 2000
+EOF
+[ "$(grep -c '^pshare_process_saved_pages{' <<< "$out")" -eq 3 ] &&
+	[ "$(grep -c '^pshare_domain_saved_pages{' <<< "$out")" -eq 2 ]
+check $? "  a sample per process and per domain"
+missing=
+for f in $(sed -n 's|^What:.*/pshare/||p' \
+		"$top/Documentation/ABI/testing/sysfs-kernel-mm-pshare"); do
+	grep -qE "^# HELP pshare_[a-z_]+ .*\\($f( [^)]*)?\\)\$" <<< "$out" ||
+		missing+=" $f"
+done
+[ -z "$missing" ]
+check $? "  a family for every file of the ABI document${missing:+; none for$missing}"
+missing=
+for m in $(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' <<< "$out"); do
+	grep -qE -- "\`\`$m(\\{[a-z,]*\\})?\`\`" "$top/Documentation/tools.rst" ||
+		missing+=" $m"
+done
+[ -z "$missing" ]
+check $? "  Documentation/tools.rst lists every family${missing:+; not$missing}"
+
+# A command name may hold any byte but NUL; the text format wants UTF-8.
+FAKE_PSHARE_COMM=$'a\nb"\\\xffz' run 0 \
+	"metrics, a comm with newline, quote, backslash, a byte not UTF-8" metrics
+grep -qxF 'pshare_process_zero_pages{pid="303",comm="a\nb\"\\'$'\xef\xbf\xbd''z",domain="5"} 50' <<< "$out"
+check $? "  escaped, and U+FFFD for the byte"
+cp "$tmp/out" "$tmp/comm.prom"
+promcheck "$tmp/comm.prom"
+check $? "  promtool accepts it"
+FAKE_PSHARE_DUP=1 run 0 "metrics, a pid listed twice" metrics
+cp "$tmp/out" "$tmp/dup.prom"
+famcheck "$tmp/dup.prom" && grep -qx 'pshare_processes 3' <<< "$out"
+check $? "  one series per pid"
+
+# --output: the same text, atomically, readable by node_exporter's user
+mkdir "$tmp/textfile"
+echo stale > "$tmp/textfile/pshare.prom"
+(umask 022; metrics --output "$tmp/textfile/pshare.prom") > "$tmp/out" 2> "$tmp/err"
+check $? "metrics --output FILE"
+[ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]
+check $? "  nothing on stdout or stderr"
+cmp -s "$tmp/metrics.prom" "$tmp/textfile/pshare.prom"
+check $? "  FILE holds what stdout gets"
+[ "$(ls -A "$tmp/textfile")" = pshare.prom ]
+check $? "  no temporary file left: $(ls -A "$tmp/textfile" | tr '\n' ' ')"
+[ "$(stat -c %a "$tmp/textfile/pshare.prom")" = 644 ]
+check $? "  mode 644 under umask 022 ($(stat -c %a "$tmp/textfile/pshare.prom"))"
+(cd "$tmp/textfile" && metrics -o pshare.prom) &&
+	cmp -s "$tmp/metrics.prom" "$tmp/textfile/pshare.prom"
+check $? "  -o with a name in the current directory"
+run 1 "metrics --output into a missing directory" metrics --output "$tmp/nodir/pshare.prom"
+grep -q 'nodir/pshare.prom: No such file or directory' <<< "$err"
+check $? "  says why: $err"
+run 1 "metrics --output naming a directory" metrics --output "$tmp/textfile/"
+
+# No module: an error, and the last good file stays as it was.
+PSHARE_SYSFS=$tmp/none run 1 "metrics without the module" metrics \
+	--output "$tmp/textfile/pshare.prom"
+grep -q 'is the pshare module loaded' <<< "$err" && [ -z "$out" ]
+check $? "  says so: $err"
+cmp -s "$tmp/metrics.prom" "$tmp/textfile/pshare.prom" &&
+	[ "$(ls -A "$tmp/textfile")" = pshare.prom ]
+check $? "  FILE untouched, no temporary file"
+
+# An older module: the files it lacks are left out, nothing else.
+old=$tmp/oldsys
+cp -r "$fake/sys" "$old"
+rm "$old/thp_splits" "$old/estimate_pages" "$old/mem_thresholds" "$old/version"
+PSHARE_SYSFS=$old run 0 "metrics of a module without some files" metrics
+cp "$tmp/out" "$tmp/old.prom"
+! grep -qE '^pshare_(thp_splits_total|estimate_pages|tunable_memory_threshold_ratio|info)[ {]' <<< "$out" &&
+	grep -qx 'pshare_estimate_zero_pages 700' <<< "$out" && [ -z "$err" ]
+check $? "  those families left out, the others there, no message"
+promcheck "$tmp/old.prom" && famcheck "$tmp/old.prom"
+check $? "  promtool accepts it"
+echo junk > "$old/pages_shared"
+PSHARE_SYSFS=$old run 1 "metrics with a value that is not a number" metrics
+! grep -q '^pshare_shared_pages' <<< "$out" &&
+	grep -qx 'pshare_sharing_pages 12291' <<< "$out" &&
+	grep -q "pages_shared: unexpected value 'junk'" <<< "$err"
+check $? "  left out, and said so: $err"
+
+# Without the process list: the host's metrics, and exit 1.
+PSHARE_DEV=/nonexistent run 1 "metrics without the device" metrics
+cp "$tmp/out" "$tmp/nodev.prom"
+grep -qx 'pshare_process_list_success 0' <<< "$out" &&
+	grep -qx 'pshare_sharing_pages 12291' <<< "$out" &&
+	! grep -q '^pshare_process_registered' <<< "$out" &&
+	grep -q 'metrics: processes: /nonexistent: No such file' <<< "$err"
+check $? "  host figures, pshare_process_list_success 0, why on stderr"
+promcheck "$tmp/nodev.prom" && famcheck "$tmp/nodev.prom"
+check $? "  promtool accepts it"
+FAKE_PSHARE_LIST_ERR=EPERM run 1 "metrics when LIST gives EPERM" metrics
+grep -q 'Operation not permitted' <<< "$err"
+check $? "  says so: $err"
 
 host_done
