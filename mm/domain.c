@@ -50,6 +50,7 @@ int pshare_check_salt(u64 salt)
 {
 	return salt & PSHARE_DOMAIN_PROCESS ? -EINVAL : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_check_salt);
 
 /**
  * pshare_domain_of() - the domain of a registration of @pmm
@@ -72,6 +73,7 @@ u64 pshare_domain_of(struct pshare_mm *pmm, u64 salt)
 		return PSHARE_DOMAIN_COMMON;
 	return PSHARE_DOMAIN_PROCESS | pmm->serial;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_domain_of);
 
 /**
  * pshare_domains_refresh() - give @pmm's registrations their domain again

@@ -27,6 +27,7 @@ struct pshare_tunables pshare_tun = {
 	.salting = PSHARE_SALTING_DEFAULT,
 	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
 };
+EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
 
 /* Does the run state have pshared scan: merge (1) or estimate (3)? */
 static bool pshare_run_scans(unsigned int run)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* pshare KUnit: pshare_register, validation of user ranges. */
+/* pshare KUnit: pshare_register, user ranges and per-page bookkeeping. */
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include "pshare.h"
@@ -31,9 +31,73 @@ static void pshare_range_rejects_bad(struct kunit *test)
 						 ULONG_MAX & PAGE_MASK), -EINVAL);
 }
 
+/* A page's index in a registration and its address, both ways. */
+static void pshare_range_page_addr_idx(struct kunit *test)
+{
+	static const unsigned long idx[] = { 0, 1, 511, 512, 1UL << 20 };
+	struct pshare_range r = { .start = 0x7f0000000000UL };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		unsigned long addr = r.start + idx[i] * PAGE_SIZE;
+
+		KUNIT_EXPECT_EQ(test, pshare_page_addr(&r, idx[i]), addr);
+		KUNIT_EXPECT_EQ(test, pshare_page_idx(&r, addr), idx[i]);
+		/* Any address inside the page gives its index. */
+		KUNIT_EXPECT_EQ(test, pshare_page_idx(&r, addr + PAGE_SIZE - 1),
+				idx[i]);
+	}
+}
+
+/*
+ * The per-page metadata word: class, flags and hash bits do not overlap,
+ * and the hash bits are the low half's top 26 bits.
+ */
+static void pshare_range_meta_word(struct kunit *test)
+{
+	static const u32 parts[] = {
+		PSHARE_PM_CLASS, PSHARE_PM_SEEN, PSHARE_PM_GONE,
+		PSHARE_PM_EST_DUP, PSHARE_PM_EST_ZERO,
+	};
+	u32 all = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(parts); i++) {
+		KUNIT_EXPECT_EQ(test, all & parts[i], 0U);
+		all |= parts[i];
+	}
+	KUNIT_EXPECT_EQ(test, all, PSHARE_PM_FLAGS);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_EST,
+			PSHARE_PM_EST_DUP | PSHARE_PM_EST_ZERO);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(0x123456789abcdef0ULL),
+			0x9abcdec0U);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(U64_MAX), 0xffffffc0U);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(0x3fULL), 0U);
+}
+
+/* A registration takes part in sharing unless it or its process is off. */
+static void pshare_range_active_unless_disabled(struct kunit *test)
+{
+	struct pshare_mm *pmm = kunit_kzalloc(test, sizeof(*pmm), GFP_KERNEL);
+	struct pshare_range r = { };
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pmm);
+	r.pmm = pmm;
+	KUNIT_EXPECT_TRUE(test, pshare_range_active(&r));
+	r.disabled = true;
+	KUNIT_EXPECT_FALSE(test, pshare_range_active(&r));
+	pmm->disabled = true;
+	KUNIT_EXPECT_FALSE(test, pshare_range_active(&r));
+	r.disabled = false;
+	KUNIT_EXPECT_FALSE(test, pshare_range_active(&r));
+}
+
 static struct kunit_case pshare_register_cases[] = {
 	KUNIT_CASE(pshare_range_accepts_valid),
 	KUNIT_CASE(pshare_range_rejects_bad),
+	KUNIT_CASE(pshare_range_page_addr_idx),
+	KUNIT_CASE(pshare_range_meta_word),
+	KUNIT_CASE(pshare_range_active_unless_disabled),
 	{}
 };
 
