@@ -163,7 +163,8 @@ static bool pshare_folio_walk_present(const struct folio_walk *fw)
  * on 6.1: the migration entry's folio is referenced under the page table
  * lock, and its lock, held for the whole migration, is waited for. 6.12 has
  * no follow_page(); this is folio_walk_start() with FW_MIGRATION, and the
- * wait that migration_entry_wait() did before 5.19.
+ * wait that migration_entry_wait() did before 5.19. A PROT_NONE NUMA
+ * hinting entry counts as mapped, on both.
  *
  * Return: the page (maybe the zero page), or NULL if nothing is mapped.
  */
@@ -200,8 +201,18 @@ struct page *pshare_follow_page(struct vm_area_struct *vma,
 		folio_put(folio);
 	}
 #else
+	/*
+	 * FOLL_FORCE: 6.1's follow_page() returns nothing for a PROT_NONE
+	 * NUMA hinting entry (gup_can_follow_protnone()) unless forced, and
+	 * NUMA balancing leaves those on the memory of an idle process, the
+	 * very memory pshare is for: seen as unmapped, it would never merge,
+	 * and a merged page mapped so could not be broken. Without FOLL_WRITE
+	 * the flag changes nothing else here. 6.6 made follow_page() ignore
+	 * NUMA hinting (FOLL_HONOR_NUMA_FAULT); folio_walk_start() does too.
+	 */
 	struct page *page = pshare_call(follow_page)(vma, addr, FOLL_GET |
-						     FOLL_MIGRATION);
+						     FOLL_MIGRATION |
+						     FOLL_FORCE);
 
 	return IS_ERR_OR_NULL(page) ? NULL : page;
 #endif
