@@ -265,6 +265,43 @@ static int pshare_break_at(struct pshare_range *r, unsigned long idx)
 	return ret;
 }
 
+/*
+ * May @page and @other, on NUMA nodes of their own, share one frame? Always
+ * with merge_across_nodes (the default); else only on the same node, which
+ * keeps a merged page on its mappers' node. The zero page is the exception:
+ * the kernel has one, as for the kernel's KSM (use_zero_pages).
+ */
+static bool pshare_nodes_may_merge(struct page *page, struct page *other)
+{
+	return READ_ONCE(pshare_tun.merge_across_nodes) ||
+	       page_to_nid(page) == page_to_nid(other);
+}
+
+/**
+ * pshare_merge_set_across_nodes() - set merge_across_nodes
+ * @across: 1 to merge pages whatever their node, 0 within a node only
+ *
+ * As for the kernel's KSM, only while nothing is merged: run=2 first.
+ * Context: pshare_lock held.
+ * Return: 0, or -EBUSY if a merged page is mapped.
+ */
+int pshare_merge_set_across_nodes(unsigned int across)
+{
+	int ret = 0;
+
+	lockdep_assert_held(&pshare_lock);
+
+	mutex_lock(&pshare_engine_lock);
+	if (across != pshare_tun.merge_across_nodes) {
+		if (atomic_long_read(&pshare_stats.pages_shared))
+			ret = -EBUSY;
+		else
+			WRITE_ONCE(pshare_tun.merge_across_nodes, across);
+	}
+	mutex_unlock(&pshare_engine_lock);
+	return ret;
+}
+
 /* Try to join @page to a merged page of the same content. */
 static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 				struct page *page, u64 hash)
@@ -285,6 +322,10 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 		kpage = pshare_node_page(node, false);
 		if (!kpage)
 			continue;	/* stale, now removed */
+		if (!pshare_nodes_may_merge(page, kpage)) {
+			put_page(kpage);
+			continue;
+		}
 		if (!item)
 			item = pshare_item_alloc();
 		if (!item || pshare_item_reserve(r, idx)) {
@@ -362,8 +403,12 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		page2 = pshare_hint_page(r2, idx2, hash);
 		if (!page2)
 			continue;
-		/* A stale hint, or another content under the same hash. */
+		/*
+		 * A stale hint, another content under the same hash, or a page
+		 * of another NUMA node that may not share with @page.
+		 */
 		if (page2 == page || (!any && pshare_thp_protected(page2)) ||
+		    !pshare_nodes_may_merge(page, page2) ||
 		    !pshare_ops_pages_identical(page, page2)) {
 			put_page(page2);
 			continue;
@@ -538,7 +583,8 @@ static bool pshare_stable_exists(struct pshare_range *r, struct page *page,
 		kpage = pshare_node_page(node, false);
 		if (!kpage)
 			continue;	/* stale, now removed */
-		same = pshare_ops_pages_identical(page, kpage);
+		same = pshare_nodes_may_merge(page, kpage) &&
+		       pshare_ops_pages_identical(page, kpage);
 		put_page(kpage);
 		if (same)
 			return true;

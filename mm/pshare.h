@@ -74,6 +74,9 @@ enum pshare_mem_state {
  * @salting: an &enum pshare_salting
  * @zero_across_domains: zero pages map to the kernel's zero page whatever
  *			 their domain (1), or merge only within it (0)
+ * @merge_across_nodes: pages merge whatever their NUMA node (1), or only
+ *			with pages on their own node (0); changes only while
+ *			nothing is merged
  *
  * Writers hold pshare_lock; the scanner reads with READ_ONCE() and may see
  * a new value one period late.
@@ -90,6 +93,7 @@ struct pshare_tunables {
 	u32 mem_thresholds;
 	unsigned int salting;
 	unsigned int zero_across_domains;
+	unsigned int merge_across_nodes;
 };
 
 /*
@@ -116,6 +120,7 @@ struct pshare_tunables {
 #define PSHARE_WEIGHT_MAX		10000
 #define PSHARE_SALTING_DEFAULT		PSHARE_TUN_DEF_salting
 #define PSHARE_ZERO_ACROSS_DEFAULT	PSHARE_TUN_DEF_zero_across_domains
+#define PSHARE_ACROSS_NODES_DEFAULT	PSHARE_TUN_DEF_merge_across_nodes
 /* How often pshared registers new VMAs of whole-process registrations. */
 #define PSHARE_WHOLE_REFRESH_NS		NSEC_PER_SEC
 
@@ -449,6 +454,7 @@ void pshare_merge_page(struct pshare_range *r, unsigned long idx,
 		       struct page *page, u64 hash);
 bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 			   struct page *page, u64 hash);
+int pshare_merge_set_across_nodes(unsigned int across);
 u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
 			  struct page *page, u64 hash);
 void pshare_remove_item(struct pshare_rmap_item *item);

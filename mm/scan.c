@@ -26,6 +26,7 @@ struct pshare_tunables pshare_tun = {
 	.mem_thresholds = PSHARE_MEM_THRESHOLDS_DEFAULT,
 	.salting = PSHARE_SALTING_DEFAULT,
 	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
+	.merge_across_nodes = PSHARE_ACROSS_NODES_DEFAULT,
 };
 EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
 

@@ -169,6 +169,41 @@ static ssize_t salting_store(struct kobject *kobj,
 
 static struct kobj_attribute salting_attr = __ATTR_RW(salting);
 
+/*
+ * merge_across_nodes: 1 (the default) merges pages whatever their NUMA
+ * node, as the kernel's KSM does by default; 0 merges a page only with
+ * pages of its own node, so that no process reads a merged page from
+ * another node's memory (KSM's merge_across_nodes, ESX's per-node sharing).
+ * As for KSM, it changes only while no merged page is mapped (-EBUSY
+ * otherwise: write 2 to run first).
+ */
+static ssize_t merge_across_nodes_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(pshare_tun.merge_across_nodes));
+}
+
+static ssize_t merge_across_nodes_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	unsigned long v;
+	int ret;
+
+	ret = pshare_parse_ulong(buf, PSHARE_TUN_MIN_merge_across_nodes,
+				 PSHARE_TUN_MAX_merge_across_nodes, &v);
+	if (ret)
+		return ret;
+	mutex_lock(&pshare_lock);
+	ret = pshare_merge_set_across_nodes(v);
+	mutex_unlock(&pshare_lock);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute merge_across_nodes_attr =
+	__ATTR_RW(merge_across_nodes);
+
 static const char *const pshare_thp_names[] = {
 	[PSHARE_THP_NEVER] = "never",
 	[PSHARE_THP_PRESSURE] = "pressure",
@@ -445,6 +480,7 @@ static struct attribute *pshare_attrs[] = {
 	&max_cpu_percent_attr.attr,
 	&salting_attr.attr,
 	&zero_across_domains_attr.attr,
+	&merge_across_nodes_attr.attr,
 	&thp_split_attr.attr,
 	&mem_thresholds_attr.attr,
 	&memory_state_attr.attr,

@@ -94,6 +94,8 @@ static const struct tunable tunables[] = {
 		   "0 one common domain, 1 salts only, 2 salts or a domain per process"),
 	TUN_NUMBER(zero_across_domains, NULL,
 		   "1: zero pages map to the zero page across domains"),
+	TUN_NUMBER(merge_across_nodes, NULL,
+		   "1: pages merge across NUMA nodes, 0: only within a node (change after run=2)"),
 	{ "madvise", TUN_UINT, 0, 1, NULL, true,
 	  "module parameter, 1: madvise(MADV_MERGEABLE) registers with pshare",
 	  false, 0 },
@@ -1125,6 +1127,10 @@ static int cmd_set(int argc, char **argv)
 			if (ret == -ENOENT)
 				fprintf(stderr, "%s: hint: is the module loaded, and does it have %s?\n",
 					prog, tun[i]->name);
+			/* merge_across_nodes, while pages are merged */
+			if (ret == -EBUSY)
+				fprintf(stderr, "%s: hint: %s changes only while nothing is merged: unmerge first, as in psharectl set run=2 %s=%s run=1\n",
+					prog, tun[i]->name, tun[i]->name, vals[i]);
 			if (i)
 				fprintf(stderr, "%s: the %d setting(s) before it were written\n",
 					prog, i);
@@ -1561,6 +1567,8 @@ static const struct host_metric host_metrics[] = {
 		 "Domains: 0 one common, 1 salts only, 2 salts or one per process (salting)"),
 	HM_GAUGE("zero_across_domains", "tunable_zero_across_domains", 1, 0,
 		 "1: zero pages map to the zero page across domains (zero_across_domains)"),
+	HM_GAUGE("merge_across_nodes", "tunable_merge_across_nodes", 1, 0,
+		 "1: pages merge across NUMA nodes, 0: only within one (merge_across_nodes)"),
 	HM_GAUGE("madvise", "tunable_madvise", 1, 0,
 		 "1 when madvise(MADV_MERGEABLE) registers with pshare (module parameter madvise)"),
 	HM_COUNTER("full_scans", "full_scans_total", 1, 0,

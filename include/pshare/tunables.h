@@ -72,4 +72,10 @@
 #define PSHARE_TUN_MAX_zero_across_domains	1
 #define PSHARE_TUN_UNIT_zero_across_domains	"boolean"
 
+/* merge_across_nodes: pages of different NUMA nodes may merge */
+#define PSHARE_TUN_DEF_merge_across_nodes	1
+#define PSHARE_TUN_MIN_merge_across_nodes	0
+#define PSHARE_TUN_MAX_merge_across_nodes	1
+#define PSHARE_TUN_UNIT_merge_across_nodes	"boolean"
+
 #endif /* _PSHARE_TUNABLES_H */

@@ -94,6 +94,8 @@ static const int ptr_errs[] = { EFAULT, 0 };
 static const int cmd_errs[] = { ENOTTY, 0 };
 static const int fd_errs[] = { EBADF, 0 };
 static const int sysfs_errs[] = { EINVAL, EINTR, 0 };
+/* merge_across_nodes: EBUSY for a change while pages are merged. */
+static const int nodes_errs[] = { EINVAL, EBUSY, 0 };
 static const int ro_errs[] = { EACCES, 0 };
 static const int read_errs[] = { 0 };
 
@@ -101,7 +103,8 @@ static const int read_errs[] = { 0 };
 static const char * const files[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
-	"mem_thresholds", "salting", "zero_across_domains", "memory_state", "memory_state_entries", "cpu_mhz",
+	"mem_thresholds", "salting", "zero_across_domains",
+	"merge_across_nodes", "memory_state", "memory_state_entries", "cpu_mhz",
 	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
 	"zero_pages_sharing", "metadata_bytes", "pages_scanned",
@@ -110,12 +113,13 @@ static const char * const files[] = {
 	"general_profit", "version", "estimate_pages", "estimate_zero_pages",
 };
 #define NR_FILES	(sizeof(files) / sizeof(files[0]))
-#define NR_RW		11	/* the first NR_RW files are writable */
+#define NR_RW		12	/* the first NR_RW files are writable */
 
 static const char * const tunables[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
 	"mem_thresholds", "salting", "zero_across_domains",
+	"merge_across_nodes",
 };
 #define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
 
@@ -291,11 +295,15 @@ static void *fuzz(void *arg)
 			else if (!strcmp(t, "run"))
 				snprintf(val, sizeof(val), "%d",
 					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 5));
+			else if (!strcmp(t, "merge_across_nodes"))
+				snprintf(val, sizeof(val), "%d",
+					 (int)(rnd(&s) % 3));
 			else
 				snprintf(val, sizeof(val), "%llu",
 					 (unsigned long long)(rnd(&s) % 5000));
-			expect(t_write_file(path, val) ? -1 : 0, sysfs_errs,
-			       path);
+			expect(t_write_file(path, val) ? -1 : 0,
+			       strcmp(t, "merge_across_nodes") ? sysfs_errs :
+			       nodes_errs, path);
 		}
 		if (rnd(&s) % 500 == 0) {
 			close(fd);
@@ -377,6 +385,14 @@ int main(int argc, char **argv)
 	t_default_rates();
 	t_sysfs_set("salting", 2);
 	t_sysfs_set("zero_across_domains", 1);
+	/* It changes only while nothing is merged: unmerge, if need be. */
+	if (t_sysfs_set("merge_across_nodes", 1)) {
+		t_sysfs_set("run", 2);
+		t_sysfs_set("merge_across_nodes", 1);
+		t_sysfs_set("run", 1);
+	}
+	CHECK(t_sysfs("merge_across_nodes") == 1, "merge_across_nodes %ld",
+	      t_sysfs("merge_across_nodes"));
 	t_write_file("/sys/module/pshare/parameters/madvise", "0");
 	t_sysfs_set("max_page_sharing", 256);
 	t_write_file("/sys/kernel/mm/pshare/thp_split", "pressure");

@@ -44,6 +44,7 @@ static const struct tunable tunables[] = {
 	TUNABLE(max_cpu_percent),
 	TUNABLE(salting),
 	TUNABLE(zero_across_domains),
+	TUNABLE(merge_across_nodes),
 };
 
 static void check_tunable(const struct tunable *t)
@@ -159,6 +160,12 @@ int main(void)
 	CHECK(t_sysfs("cpu_mhz") > 0, "cpu_mhz %ld", t_sysfs("cpu_mhz"));
 	bad_writes("run", junk);
 	bad_writes("run", bad_run);
+	/*
+	 * merge_across_nodes changes only while nothing is merged (EBUSY
+	 * else): run 2 unmerges what an earlier test may have left, and
+	 * keeps pshared from merging until run 1 below.
+	 */
+	CHECK(t_sysfs_set("run", 2) == 0, "run 2: %s", strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(tunables); i++)
 		check_tunable(&tunables[i]);
 	check_strings();

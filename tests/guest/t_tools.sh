@@ -5,11 +5,14 @@
 # 50% pages the same in both, 30% their own), never registered by
 # themselves:
 # - psharectl set refuses bad values (exit 2, sysfs unchanged) and writes
-#   good ones, the new tunables (salting, zero_across_domains) included;
+#   good ones, the new tunables (salting, zero_across_domains,
+#   merge_across_nodes) included;
 # - psharectl register --pid registers each whole: list --json shows them
 #   with the whole flag, their pages, a domain of their own (proc:N);
 # - in their own domains only zero pages are saved; after psharectl domain
 #   42 for both, their common pages merge (shared mappings counted);
+#   psharectl set merge_across_nodes=0 then fails with EBUSY (exit 1, the
+#   error and a hint), and changes nothing;
 # - psharetop -b -n 2 shows both rows and the host rows;
 # - psharectl disable unmerges a process (its saved figure drops to its
 #   zero pages, which stay mapped), enable brings its sharing back;
@@ -48,7 +51,14 @@ finish() {
 	[ -n "$vm" ] && kill $pa $pb $vm 2> /dev/null && wait $vm 2> /dev/null
 	vm=
 	while IFS= read -r l; do
-		psharectl set "$l" > /dev/null || echo "t_tools: could not restore $l"
+		psharectl set "$l" > /dev/null && continue
+		case "$l" in
+		merge_across_nodes=*)	# changes only while nothing is merged
+			psharectl set run=2 "$l" \
+				"$(grep '^run=' /tmp/t_tools.defaults)" > /dev/null &&
+				continue ;;
+		esac
+		echo "t_tools: could not restore $l"
 	done < /tmp/t_tools.defaults
 }
 trap finish EXIT
@@ -84,11 +94,12 @@ children() {	# PID: its child processes
 # --- psharectl set against the real sysfs
 say "psharectl set: bad values are refused, exit 2, nothing written"
 before=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	     $S/salting $S/zero_across_domains $S/pages_shared 2> /dev/null)
+	     $S/salting $S/zero_across_domains $S/merge_across_nodes \
+	     $S/pages_shared 2> /dev/null)
 for a in sleep_millisecs=0 sleep_millisecs=1001 run=4 run=x "run=-1" \
 	 "mem_thresholds=4 6 2 1" "mem_thresholds=6 4 2" thp_split=bogus \
-	 salting=3 zero_across_domains=2 madvise=2 pages_shared=0 version=1 \
-	 estimate_pages=0; do
+	 salting=3 zero_across_domains=2 merge_across_nodes=2 madvise=2 \
+	 pages_shared=0 version=1 estimate_pages=0; do
 	psharectl set "$a" > /dev/null 2> /tmp/t_tools.err
 	rc=$?
 	[ $rc = 2 ]; check $? "set $a: exit $rc ($(head -1 /tmp/t_tools.err))"
@@ -97,7 +108,8 @@ psharectl set sleep_millisecs=50 run=9 > /dev/null 2> /tmp/t_tools.err
 rc=$?
 [ $rc = 2 ]; check $? "set sleep_millisecs=50 run=9: exit $rc ($(head -1 /tmp/t_tools.err))"
 after=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	    $S/salting $S/zero_across_domains $S/pages_shared 2> /dev/null)
+	    $S/salting $S/zero_across_domains $S/merge_across_nodes \
+	    $S/pages_shared 2> /dev/null)
 [ "$before" = "$after" ]; check $? "sysfs unchanged by the refused writes"
 
 say "psharectl set: good values are written"
@@ -119,6 +131,14 @@ check $? "get reads them back: $(psharectl get thp_split salting | tr '\n' ' ')"
 psharectl set thp_split=pressure "mem_thresholds=6 4 2 1" salting=2 \
 	zero_across_domains=1
 check $? "set the defaults again"
+# It changes only while nothing is merged: run=2 first, in the same call.
+psharectl set run=2 merge_across_nodes=0 run=1
+check $? "set run=2 merge_across_nodes=0 run=1"
+[ "$(cat $S/merge_across_nodes)/$(psharectl get -n merge_across_nodes)/$(cat $S/run)" = 0/0/1 ]
+check $? "sysfs, get and run: $(cat $S/merge_across_nodes)/$(psharectl get -n merge_across_nodes)/$(cat $S/run)"
+psharectl set run=2 merge_across_nodes=1 run=1 &&
+	[ "$(cat $S/merge_across_nodes)" = 1 ]
+check $? "set merge_across_nodes back to 1"
 if [ -w $P/madvise ]; then
 	m0=$(psharectl get -n madvise)
 	psharectl set madvise=1 && [ "$(psharectl get -n madvise)" = 1 ]
@@ -191,6 +211,15 @@ say "domain 42: pages_shared $(cat $S/pages_shared), pages_sharing $(cat $S/page
 [ $n -ge $nimage ]; check $? "sharing $n >= $nimage image pages merged across the two"
 sa=$(num $pa saved)
 [ $sa -gt 0 ]; check $? "$pa saved $sa pages"
+psharectl set merge_across_nodes=0 > /dev/null 2> /tmp/t_tools.err
+rc=$?
+[ $rc = 1 ] && grep -qi 'write merge_across_nodes=0: .*busy' /tmp/t_tools.err
+check $? "set merge_across_nodes=0 while $(cat $S/pages_shared) pages are merged: exit $rc: $(head -1 /tmp/t_tools.err)"
+grep -q 'hint: .*run=2' /tmp/t_tools.err; check $? "with a hint: $(tail -1 /tmp/t_tools.err)"
+[ "$(cat $S/merge_across_nodes)" = 1 ]
+check $? "merge_across_nodes still $(cat $S/merge_across_nodes)"
+psharectl set merge_across_nodes=1
+check $? "set merge_across_nodes=1, its value, while pages are merged"
 
 # --- psharetop, batch
 psharetop -b -n 2 -d 1 > /tmp/t_tools.top 2>&1

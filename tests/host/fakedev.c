@@ -10,7 +10,9 @@
  * FAKE_PSHARE_DUP set the first one comes twice. PSHARE_IOC_VERSION
  * answers ABI 1 with both features. The target ioctls succeed, and append
  * what they were given to the file FAKE_PSHARE_LOG, one line each, or fail
- * with FAKE_PSHARE_TARGET_ERR (ESRCH or EPERM).
+ * with FAKE_PSHARE_TARGET_ERR (ESRCH or EPERM). A write() to the file of
+ * PSHARE_SYSFS that FAKE_PSHARE_BUSY names fails with EBUSY, as the module
+ * refuses a change of merge_across_nodes while pages are merged.
  */
 #define _GNU_SOURCE
 #define NR_FAKE	(sizeof(fake_procs) / sizeof(fake_procs[0]))
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <linux/pshare.h>
 
 static const struct pshare_proc_info fake_procs[] = {
@@ -151,4 +154,32 @@ int ioctl(int fd, unsigned long req, ...)
 	}
 	errno = ENOTTY;
 	return -1;
+}
+
+/* Is @fd the file FAKE_PSHARE_BUSY names in PSHARE_SYSFS? */
+static int is_busy_file(int fd)
+{
+	const char *name = getenv("FAKE_PSHARE_BUSY");
+	const char *dir = getenv("PSHARE_SYSFS");
+	char path[4096];
+	struct stat a, b;
+
+	return name && dir &&
+	       snprintf(path, sizeof(path), "%s/%s", dir, name) <
+	       (int)sizeof(path) &&
+	       !fstat(fd, &a) && !stat(path, &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+
+	if (is_busy_file(fd)) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	return real(fd, buf, count);
 }

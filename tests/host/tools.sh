@@ -7,7 +7,9 @@
 # write the "kernel" fails is exit 1; the JSON parses; psharetop -b prints
 # its blocks. tests/host/fakedev.c, preloaded, answers the ioctls on a
 # plain file as /dev/pshare would, so that the process list, the estimate
-# per domain and the structures the target commands pass are checked too.
+# per domain and the structures the target commands pass are checked too;
+# it also fails a write with EBUSY, as the module does a change of
+# merge_across_nodes while pages are merged.
 # psharectl metrics must pass Debian 12's promtool check metrics (fetched by
 # make deps, scripts/promtool.sh; without it those checks fail) and a check
 # of our own that promtool 2.42 lacks (each family's samples together, no
@@ -59,6 +61,7 @@ thp_split|never [pressure] always
 mem_thresholds|6 4 2 1
 salting|2
 zero_across_domains|1
+merge_across_nodes|1
 full_scans|12
 pages_shared|4097
 pages_sharing|12291
@@ -129,6 +132,7 @@ for bin in "$dyn" "$stat"; do
 		 "thp_split=never|sys/thp_split|never" \
 		 "salting=0|sys/salting|0" \
 		 "zero_across_domains=0|sys/zero_across_domains|0" \
+		 "merge_across_nodes=0|sys/merge_across_nodes|0" \
 		 "scan_time_secs=0|sys/scan_time_secs|0" \
 		 "rate_max_pages=4194304|sys/rate_max_pages|4194304" \
 		 "madvise=0|params/madvise|0"; do
@@ -149,7 +153,7 @@ for bin in "$dyn" "$stat"; do
 		   sleep_millisecs=1001 max_page_sharing=1 max_page_sharing=65537 \
 		   scan_mb_per_ghz=65537 rate_max_pages=0 rate_max_pages=4194305 \
 		   scan_time_secs=604801 max_cpu_percent=0 max_cpu_percent=101 \
-		   salting=3 zero_across_domains=2 madvise=2 \
+		   salting=3 zero_across_domains=2 merge_across_nodes=2 madvise=2 \
 		   max_page_sharing=99999999999999999999999 \
 		   thp_split=sometimes thp_split=1 "thp_split=[never]" \
 		   "mem_thresholds=6 4 4 1" "mem_thresholds=6 4 2" \
@@ -193,9 +197,10 @@ madvise=1" ]
 	[ "$out" = "6 4 2 1" ]
 	check $? "  the value only (got '$out')"
 	run 0 "get of every tunable" "$ctl" get
-	[ "$(echo "$out" | wc -l)" -eq 12 ] && grep -qx salting=2 <<< "$out" &&
-		grep -qx zero_across_domains=1 <<< "$out"
-	check $? "  12 lines, the new ones included"
+	[ "$(echo "$out" | wc -l)" -eq 13 ] && grep -qx salting=2 <<< "$out" &&
+		grep -qx zero_across_domains=1 <<< "$out" &&
+		grep -qx merge_across_nodes=1 <<< "$out"
+	check $? "  13 lines, the new ones included"
 	run 0 "get a counter" "$ctl" get pages_sharing
 	[ "$out" = pages_sharing=12291 ]
 	check $? "  prints it (got '$out')"
@@ -222,7 +227,7 @@ h = d["host"]
 assert h["pages_sharing"] == 12291 and h["general_profit"] == 75378688, h
 assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
 assert h["memory_state_entries"] == [1, 0, 0, 0], h
-assert h["version"] == "0.1.0" and len(h) == 36, len(h)
+assert h["version"] == "0.1.0" and len(h) == 37, len(h)
 assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
 assert d["processes"] is None and "No such file" in d["processes_error"], d'
 	check $? "  parses: host, parameters, processes null with the reason"
@@ -376,6 +381,19 @@ FAKE_PSHARE_TARGET_ERR=ESRCH run 1 "register of a missing process" \
 grep -q 'register pid 4242: No such process' <<< "$err"
 check $? "  strerror: $err"
 
+# merge_across_nodes while pages are merged: EBUSY, said so, with the way out.
+restore_fake
+FAKE_PSHARE_BUSY=merge_across_nodes run 1 "set run=2 merge_across_nodes=0, EBUSY" \
+	"$ctl" set run=2 merge_across_nodes=0
+grep -q 'write merge_across_nodes=0: Device or resource busy' <<< "$err" &&
+	grep -q 'hint: merge_across_nodes changes only while nothing is merged: unmerge first, as in psharectl set run=2 merge_across_nodes=0 run=1' <<< "$err" &&
+	grep -q 'the 1 setting(s) before it were written' <<< "$err"
+check $? "  strerror, the hint, and what was written: $err"
+# (Not what the file holds after: the open() for the write truncated it.)
+[ "$(value sys/run)" = 2 ]
+check $? "  run=2 written first: $(value sys/run)"
+restore_fake
+
 run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
 [ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ] &&
 	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REGISTERED +SHARED +ZERO +SAVED')" -eq 2 ]
@@ -487,6 +505,7 @@ pshare_tunable_memory_threshold_ratio{state="soft"} 0.04
 pshare_tunable_thp_split{policy="pressure"} 1
 pshare_tunable_thp_split{policy="never"} 0
 pshare_tunable_madvise 1
+pshare_tunable_merge_across_nodes 1
 pshare_page_size_bytes 4096
 pshare_process_list_success 1
 pshare_processes 3
