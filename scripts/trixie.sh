@@ -57,7 +57,7 @@ ensure_test_pkgs() {	# ROOT
 newest_done() {
 	local d
 	d=$(find "$base" -mindepth 2 -maxdepth 2 -name .pshare-done -printf '%h\n' 2>/dev/null |
-		sort -V | tail -n 1)
+		sort -V | tail -n 1) || true	# no $base yet: say so below
 	[ -n "$d" ] || die "not set up yet: run scripts/trixie.sh (needs network)"
 	echo "$d"
 }
