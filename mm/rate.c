@@ -19,7 +19,7 @@
  *
  * after ESX's Mem.ShareScanTime and Mem.ShareRateMax; scan_time_secs 0
  * sets no time target, and every registration asks for rate_max_pages. The sum of all rates
- * is capped host-wide at scan_mb_per_ghz MB/s for every GHz of the online
+ * is capped host-wide at scan_mb_per_ghz MiB/s for every GHz of the online
  * CPUs' nominal frequency (Mem.ShareScanGHz). When that cap binds, it is
  * shared by weight, water-filling: no registration gets more than its
  * demand, and what one does not use goes to the others in proportion to
@@ -175,7 +175,7 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 	pshare_rates_at = now;
 	pshare_rates_state = state;
 
-	/* MB/s/GHz x (MHz / 1000) x 256 pages/MB, x 1000: the 1000s cancel. */
+	/* MiB/s/GHz x (MHz / 1000) x 256 pages/MiB, x 1000: the 1000s cancel. */
 	cap = (u64)READ_ONCE(pshare_tun.scan_mb_per_ghz) * pshare_cpu_mhz() *
 	      (SZ_1M / PAGE_SIZE) * boost;
 	list_for_each_entry(pmm, &pshare_mms, link) {

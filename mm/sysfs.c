@@ -107,7 +107,7 @@ PSHARE_TUNABLE(sleep_millisecs);
  */
 PSHARE_TUNABLE(max_page_sharing);
 /*
- * scan_mb_per_ghz: host-wide cap on scanning, in MB/s for every GHz of
+ * scan_mb_per_ghz: host-wide cap on scanning, in MiB/s for every GHz of
  * online CPU capacity (Mem.ShareScanGHz). 0 stops scanning.
  */
 PSHARE_TUNABLE(scan_mb_per_ghz);

@@ -40,7 +40,7 @@
 #define PSHARE_TUN_DEF_scan_mb_per_ghz		4
 #define PSHARE_TUN_MIN_scan_mb_per_ghz		0
 #define PSHARE_TUN_MAX_scan_mb_per_ghz		65536
-#define PSHARE_TUN_UNIT_scan_mb_per_ghz		"MB/s per GHz"
+#define PSHARE_TUN_UNIT_scan_mb_per_ghz		"MiB/s per GHz"
 
 /* rate_max_pages: each registration's rate cap (Mem.ShareRateMax) */
 #define PSHARE_TUN_DEF_rate_max_pages		1024
