@@ -458,6 +458,7 @@ static void pshare_proc_info_fill(struct pshare_mm *pmm,
 	info->scanned = st.scanned;
 	info->est_saved = pmm->est_dup;
 	info->est_zero = pmm->est_zero;
+	info->thp_held = pmm->thp_dups;
 	strscpy(info->comm, pmm->comm, sizeof(info->comm));
 }
 

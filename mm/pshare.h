@@ -313,6 +313,8 @@ struct pshare_unmapped {
  * @scanned: page visits by the scanner in its registrations
  * @est_dup: pages whose estimate verdict is "would merge"
  * @est_zero: pages whose estimate verdict is "zero page"
+ * @thp_dups: duplicate subpages in its huge pages that are split
+ *	      candidates: what splitting them would free (see thp.c)
  *
  * The counters, and the fields from @serial to @whole_at, are under
  * pshare_engine_lock.
@@ -345,6 +347,7 @@ struct pshare_mm {
 	unsigned long scanned;
 	unsigned long est_dup;
 	unsigned long est_zero;
+	unsigned long thp_dups;
 };
 
 /*

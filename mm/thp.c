@@ -64,10 +64,16 @@ bool pshare_thp_protected(struct page *page)
 	return folio_entire_mapcount(page_folio(page)) > 0;
 }
 
+/* Set @c's duplicates, and the host's and its process's totals. */
 static void pshare_cand_set_dups(struct pshare_thp_candidate *c, u32 dups)
 {
+	struct pshare_range *r = pshare_range_by_id(c->id);
+
 	atomic_long_add((long)dups - (long)c->dups,
 			&pshare_stats.thp_dup_subpages);
+	/* A candidate's registration lives until pshare_thp_forget(). */
+	if (!WARN_ON_ONCE(!r))
+		r->pmm->thp_dups += (long)dups - (long)c->dups;
 	c->dups = dups;
 }
 

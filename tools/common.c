@@ -377,15 +377,16 @@ void ps_json_proc(FILE *f, const struct pshare_proc_info *p,
 		flags, p->flags, p->nr_ranges);
 	fprintf(f, ", \"registered\": %" PRIu64 ", \"shared\": %" PRIu64
 		", \"sharing\": %" PRIu64 ", \"zero\": %" PRIu64
-		", \"saved\": %" PRIu64 ", \"scanned\": %" PRIu64
-		", \"est_saved\": %" PRIu64 ", \"est_zero\": %" PRIu64,
+		", \"saved\": %" PRIu64 ", \"thp_held\": %" PRIu64
+		", \"scanned\": %" PRIu64 ", \"est_saved\": %" PRIu64
+		", \"est_zero\": %" PRIu64,
 		(uint64_t)p->registered, (uint64_t)p->shared,
 		(uint64_t)p->sharing, (uint64_t)p->zero, (uint64_t)p->saved,
-		(uint64_t)p->scanned, (uint64_t)p->est_saved,
-		(uint64_t)p->est_zero);
+		(uint64_t)p->thp_held, (uint64_t)p->scanned,
+		(uint64_t)p->est_saved, (uint64_t)p->est_zero);
 	fprintf(f, ", \"registered_mib\": %.2f, \"shared_mib\": %.2f"
 		", \"sharing_mib\": %.2f, \"zero_mib\": %.2f"
-		", \"saved_mib\": %.2f}",
+		", \"saved_mib\": %.2f, \"thp_held_mib\": %.2f}",
 		ps_mib(p->registered), ps_mib(p->shared), ps_mib(p->sharing),
-		ps_mib(p->zero), ps_mib(p->saved));
+		ps_mib(p->zero), ps_mib(p->saved), ps_mib(p->thp_held));
 }

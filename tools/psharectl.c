@@ -78,7 +78,7 @@ static const struct tunable tunables[] = {
 	TUN_NUMBER(sleep_millisecs, NULL, "scanner period, ms"),
 	TUN_NUMBER(max_page_sharing, NULL, "most mappings of one merged page"),
 	TUN_NUMBER(scan_mb_per_ghz, NULL,
-		   "host-wide scan cap, MB/s per GHz of CPU; 0 stops"),
+		   "host-wide scan cap, MiB/s per GHz of CPU; 0 stops"),
 	TUN_NUMBER(rate_max_pages, NULL,
 		   "scan rate cap of each registration, pages/s"),
 	TUN_NUMBER(scan_time_secs, NULL,
@@ -573,6 +573,7 @@ enum proc_field {
 	PF_SAVED,
 	PF_EST_SAVED,
 	PF_EST_ZERO,
+	PF_THP_HELD,
 	PF_COUNT
 };
 
@@ -594,6 +595,8 @@ static uint64_t proc_field(const struct pshare_proc_info *p,
 		return p->est_saved;
 	case PF_EST_ZERO:
 		return p->est_zero;
+	case PF_THP_HELD:
+		return p->thp_held;
 	case PF_COUNT:
 		break;
 	}
@@ -647,18 +650,18 @@ static struct dom_sum *sum_domains(const struct pshare_proc_info *procs,
 static void print_proc_table(const struct pshare_proc_info *procs, size_t nr,
 			     bool mib)
 {
-	uint64_t tot[5] = { 0 };
+	uint64_t tot[6] = { 0 };
 	size_t i, j;
 
-	printf("%7s %-16s %-12s %-16s %6s %12s %12s %12s %12s %12s\n",
+	printf("%7s %-16s %-12s %-16s %6s %12s %12s %12s %12s %12s %12s\n",
 	       "PID", "COMMAND", "DOMAIN", "FLAGS", "RANGES",
 	       mib ? "REG_MiB" : "REGISTERED", mib ? "SHARED_MiB" : "SHARED",
 	       mib ? "SHARING_MiB" : "SHARING", mib ? "ZERO_MiB" : "ZERO",
-	       mib ? "SAVED_MiB" : "SAVED");
+	       mib ? "SAVED_MiB" : "SAVED", mib ? "HELD_MiB" : "HELD");
 	for (i = 0; i < nr; i++) {
 		const struct pshare_proc_info *p = &procs[i];
-		uint64_t f[5] = { p->registered, p->shared, p->sharing,
-				  p->zero, p->saved };
+		uint64_t f[6] = { p->registered, p->shared, p->sharing,
+				  p->zero, p->saved, p->thp_held };
 		char comm[sizeof(p->comm) + 1], dom[32], flags[64];
 
 		print_comm(comm, p);
@@ -666,7 +669,7 @@ static void print_proc_table(const struct pshare_proc_info *procs, size_t nr,
 		ps_flags_str(p->flags, flags, sizeof(flags));
 		printf("%7d %-16s %-12s %-16s %6u", p->pid, comm, dom, flags,
 		       p->nr_ranges);
-		for (j = 0; j < 5; j++) {
+		for (j = 0; j < 6; j++) {
 			tot[j] += f[j];
 			if (mib)
 				printf(" %12.1f", ps_mib(f[j]));
@@ -676,7 +679,7 @@ static void print_proc_table(const struct pshare_proc_info *procs, size_t nr,
 		printf("\n");
 	}
 	printf("%7s %-16s %-12s %-16s %6s", "", "TOTAL", "", "", "");
-	for (j = 0; j < 5; j++) {
+	for (j = 0; j < 6; j++) {
 		if (mib)
 			printf(" %12.1f", ps_mib(tot[j]));
 		else
@@ -697,25 +700,71 @@ static void print_procs_json(const struct pshare_proc_info *procs, size_t nr)
 	printf("%s]", nr ? "\n  " : "");
 }
 
-/* The host's savings in one line, from sysfs. */
+/**
+ * struct thp_held - what the huge pages hold back, from sysfs
+ * @pages: thp_dup_subpages, the duplicate subpages of the split
+ *	   candidates; -1 when the module lacks the file
+ * @candidates: thp_split_candidates, or -1
+ * @policy: thp_split, the choice in force, or "?"
+ */
+struct thp_held {
+	int64_t pages;
+	int64_t candidates;
+	char policy[PS_VALUE_MAX];
+};
+
+/* Why held pages are not shared: thp_split=pressure with pages held. */
+static const char thp_held_note[] =
+	"huge pages are kept whole until memory is short; psharectl set thp_split=always shares them at once, as the kernel's KSM does";
+
+static void read_thp_held(struct thp_held *h)
+{
+	h->pages = ps_get_s64("thp_dup_subpages", -1);
+	h->candidates = ps_get_s64("thp_split_candidates", -1);
+	if (read_tunable(find_tunable("thp_split"), h->policy,
+			 sizeof(h->policy)))
+		snprintf(h->policy, sizeof(h->policy), "?");
+}
+
+static bool thp_held_noted(const struct thp_held *h)
+{
+	return h->pages > 0 && !strcmp(h->policy, "pressure");
+}
+
+/*
+ * The host's savings in one line, from sysfs; then what the huge pages
+ * hold back, if the module counts it, and why, under thp_split=pressure.
+ */
 static void print_host_summary(void)
 {
 	int64_t sharing = ps_get_s64("pages_sharing", 0);
 	int64_t zero = ps_get_s64("zero_pages_sharing", 0);
 	int64_t meta = ps_get_s64("metadata_bytes", 0);
 	int64_t profit = ps_get_s64("general_profit", 0);
+	struct thp_held h;
 
 	printf("host: saved %.1f MiB (%" PRId64 " pages: %" PRId64
 	       " shared mappings + %" PRId64 " zero), metadata %.1f MiB, profit %.1f MiB\n",
 	       ps_mib(sharing + zero), sharing + zero, sharing, zero,
 	       meta / 1048576.0, profit / 1048576.0);
+	read_thp_held(&h);
+	if (h.pages < 0)
+		return;		/* an older module */
+	printf("host: held %.1f MiB in huge pages (%" PRId64
+	       " duplicate pages in %" PRId64 " split candidates), thp_split %s\n",
+	       ps_mib(h.pages), h.pages, h.candidates < 0 ? 0 : h.candidates,
+	       h.policy);
+	if (thp_held_noted(&h))
+		printf("note: %s\n", thp_held_note);
 }
 
 static const char list_help[] =
 	"Lists the processes with pshare registrations (PSHARE_IOC_LIST, which\n"
 	"needs CAP_SYS_ADMIN): pid, command, domain (proc:N is a process's own\n"
 	"domain, a number is a salt), flags (whole, disabled, madvise, mixed),\n"
-	"registrations, and registered, shared, sharing, zero and saved figures.\n"
+	"registrations, the registered, shared, sharing, zero and saved figures,\n"
+	"and held: the pages it would save but holds in huge pages, which pshare\n"
+	"keeps whole until memory is short (thp_split=pressure).\n"
 	"\n"
 	"  --json    JSON: every figure in pages and in MiB\n"
 	"  -m, --mib figures in MiB instead of pages\n";
@@ -881,7 +930,9 @@ static void sysfs_missing(int err)
 }
 
 static const char status_help[] =
-	"Shows every file of the pshare sysfs directory (the host's figures and\n"
+	"Shows what pshare saves and what it holds in huge pages (thp_dup_subpages,\n"
+	"which thp_split=pressure, the default, keeps until memory is short),\n"
+	"every file of the pshare sysfs directory (the host's figures and\n"
 	"tunables), the module's parameters and the processes with\n"
 	"registrations. Without /dev/pshare (or CAP_SYS_ADMIN) the processes are\n"
 	"left out, with the reason, and the rest is still shown.\n"
@@ -894,6 +945,7 @@ static int cmd_status(int argc, char **argv)
 	struct pshare_proc_info *procs = NULL;
 	char why[256], ver[PS_VALUE_MAX], state[PS_VALUE_MAX];
 	int64_t run, sharing, zero;
+	struct thp_held h;
 	size_t nr = 0;
 	struct opts o;
 	int ret, lret;
@@ -915,6 +967,7 @@ static int cmd_status(int argc, char **argv)
 	run = ps_get_s64("run", -1);
 	sharing = ps_get_s64("pages_sharing", 0);
 	zero = ps_get_s64("zero_pages_sharing", 0);
+	read_thp_held(&h);
 	lret = load_procs(&procs, &nr, why, sizeof(why));
 
 	if (o.json) {
@@ -922,6 +975,27 @@ static int cmd_status(int argc, char **argv)
 		ps_json_str(stdout, ps_sysfs_dir());
 		printf(",\n  \"saved_pages\": %" PRId64 ",\n  \"saved_mib\": %.2f",
 		       sharing + zero, ps_mib(sharing + zero));
+		if (h.pages >= 0)
+			printf(",\n  \"thp_held_pages\": %" PRId64
+			       ",\n  \"thp_held_mib\": %.2f", h.pages,
+			       ps_mib(h.pages));
+		else
+			printf(",\n  \"thp_held_pages\": null,\n  \"thp_held_mib\": null");
+		if (h.candidates >= 0)
+			printf(",\n  \"thp_split_candidates\": %" PRId64,
+			       h.candidates);
+		else
+			printf(",\n  \"thp_split_candidates\": null");
+		printf(",\n  \"thp_split\": ");
+		if (strcmp(h.policy, "?"))
+			ps_json_str(stdout, h.policy);
+		else
+			printf("null");
+		printf(",\n  \"thp_held_note\": ");
+		if (thp_held_noted(&h))
+			ps_json_str(stdout, thp_held_note);
+		else
+			printf("null");
 		printf(",\n  \"host\": ");
 		ret = dump_dir(ps_sysfs_dir(), true, "host_unreadable");
 		if (ret)
@@ -1616,7 +1690,7 @@ static const struct host_metric host_metrics[] = {
 	HM_GAUGE("thp_split_candidates", "thp_split_candidates", 1, 0,
 		 "Huge pages recorded as holding duplicate subpages (thp_split_candidates)"),
 	HM_GAUGE("thp_dup_subpages", "thp_dup_subpages", 1, 0,
-		 "Duplicate subpages in the split candidates, in pages (thp_dup_subpages)"),
+		 "Pages held back in huge pages: the duplicate subpages of the split candidates, which splitting them would free (thp_dup_subpages)"),
 	HM_GAUGE("estimate_pages", "estimate_pages", 1, 0,
 		 "Estimate mode: pages that would merge with a twin (estimate_pages)"),
 	HM_GAUGE("estimate_zero_pages", "estimate_zero_pages", 1, 0,
@@ -1657,6 +1731,8 @@ static const struct proc_metric proc_metrics[] = {
 	{ "zero_pages", PF_ZERO, false,
 	  "Pages mapped to the kernel's zero page, each a page saved (zero)" },
 	{ "saved_pages", PF_SAVED, false, "Pages saved: sharing plus zero (saved)" },
+	{ "thp_held_pages", PF_THP_HELD, false,
+	  "Pages the process would save but holds in huge pages, which pshare keeps whole until memory is short (thp_held)" },
 	{ "estimate_saved_pages", PF_EST_SAVED, false,
 	  "Estimate mode: pages that would merge with a twin of their domain (est_saved)" },
 	{ "estimate_zero_pages", PF_EST_ZERO, false,

@@ -47,6 +47,8 @@ struct frame {
 	char version[64], state[32];
 	int64_t run, rate, cap, cpu_ms, scanned, shared, sharing, zero;
 	int64_t metadata, profit, full_scans, est, est_zero;
+	int64_t thp_held, thp_cands;	/* thp_dup_subpages, thp_split_candidates */
+	char thp_split[32];
 	double cpu_pct, scan_pps;	/* < 0: no earlier frame yet */
 	struct pshare_proc_info *procs;
 	size_t nr;
@@ -115,6 +117,7 @@ static int64_t get(const char *name)
 /* Read a frame; @prev (or NULL) gives the rates. */
 static void sample(struct frame *f, const struct frame *prev)
 {
+	char a[PS_VALUE_MAX];
 	int ret;
 
 	memset(f, 0, sizeof(*f));
@@ -148,6 +151,11 @@ static void sample(struct frame *f, const struct frame *prev)
 	f->full_scans = get("full_scans");
 	f->est = get("estimate_pages");
 	f->est_zero = get("estimate_zero_pages");
+	f->thp_held = get("thp_dup_subpages");
+	f->thp_cands = get("thp_split_candidates");
+	if (ps_read_file(ps_sysfs_dir(), "thp_split", a, sizeof(a)) ||
+	    !ps_bracketed(a, f->thp_split, sizeof(f->thp_split)))
+		snprintf(f->thp_split, sizeof(f->thp_split), "?");
 	if (prev && prev->loaded && f->when - prev->when > 0.05) {
 		double ms = (f->when - prev->when) * 1000.0;
 
@@ -223,7 +231,7 @@ static const char *run_str(int64_t run)
 
 static void render(struct frame *f)
 {
-	char ts[32], a[32], b[32], c[64], dom[32], comm[20];
+	char ts[32], a[80], b[32], c[64], dom[32], comm[20];
 	int rows = 24;
 	size_t i, shown;
 	struct winsize ws;
@@ -264,6 +272,16 @@ static void render(struct frame *f)
 	fmt_mib(b, sizeof(b), f->sharing >= 0 && f->zero >= 0 ?
 		f->sharing + f->zero : -1);
 	line("zero            %-26s saved          %s", a, b);
+	/* What pshare would save but holds in huge pages, beside saved. */
+	if (f->thp_held >= 0) {
+		if (f->thp_cands >= 0)
+			snprintf(a, sizeof(a), "%" PRId64 " candidates, %s",
+				 f->thp_cands, f->thp_split);
+		else
+			snprintf(a, sizeof(a), "%s", f->thp_split);
+		fmt_mib(b, sizeof(b), f->thp_held);
+		line("huge pages      %-26s held           %s", a, b);
+	}
 	snprintf(a, sizeof(a), "%10.1f MiB", f->metadata / 1048576.0);
 	if (f->profit != INT64_MIN)
 		snprintf(b, sizeof(b), "%10.1f MiB", f->profit / 1048576.0);
@@ -291,9 +309,9 @@ static void render(struct frame *f)
 		goto end;
 	}
 	qsort(f->procs, f->nr, sizeof(*f->procs), cmp_proc);
-	line("%s%7s %-16s %-14s %12s %10s %10s %10s  (MiB)%s",
+	line("%s%7s %-16s %-14s %12s %10s %10s %10s %10s  (MiB)%s",
 	     batch ? "" : "\033[7m", "PID", "COMMAND", "DOMAIN", "REGISTERED",
-	     "SHARED", "ZERO", "SAVED", batch ? "" : "\033[0m");
+	     "SHARED", "ZERO", "SAVED", "HELD", batch ? "" : "\033[0m");
 	shown = 0;
 	for (i = 0; i < f->nr; i++) {
 		const struct pshare_proc_info *p = &f->procs[i];
@@ -305,9 +323,10 @@ static void render(struct frame *f)
 		ps_domain_str(p->domain, dom, sizeof(dom));
 		if (p->flags & PSHARE_PROC_DISABLED)
 			strcat(dom, " off");
-		line("%7d %-16s %-14s %12.1f %10.1f %10.1f %10.1f", p->pid, comm,
-		     dom, ps_mib(p->registered), ps_mib(p->shared + p->sharing),
-		     ps_mib(p->zero), ps_mib(p->saved));
+		line("%7d %-16s %-14s %12.1f %10.1f %10.1f %10.1f %10.1f", p->pid,
+		     comm, dom, ps_mib(p->registered),
+		     ps_mib(p->shared + p->sharing), ps_mib(p->zero),
+		     ps_mib(p->saved), ps_mib(p->thp_held));
 		shown++;
 	}
 	if (shown < f->nr)
@@ -329,12 +348,15 @@ static void usage(FILE *out)
 		"\n"
 		"A live view of pshare, after esxtop's memory screen: the host's\n"
 		"memory state, scan rate against its cap, pshared's CPU use, shared,\n"
-		"zero and saved memory, metadata and profit, the estimate in estimate\n"
-		"mode (run 3), and the processes with registrations (needs\n"
-		"CAP_SYS_ADMIN; without it, the host's rows only). Process figures are\n"
-		"MiB: SHARED counts its pages mapped to merged pages, SAVED the pages\n"
-		"it saves (further mappings of merged pages, and zero pages). \"off\"\n"
-		"after the domain marks a process whose sharing is disabled.\n"
+		"zero and saved memory, what huge pages hold back, metadata and\n"
+		"profit, the estimate in estimate mode (run 3), and the processes with\n"
+		"registrations (needs CAP_SYS_ADMIN; without it, the host's rows\n"
+		"only). Process figures are MiB: SHARED counts its pages mapped to\n"
+		"merged pages, SAVED the pages it saves (further mappings of merged\n"
+		"pages, and zero pages), HELD the pages it would save but holds in\n"
+		"huge pages, which pshare keeps whole until memory is short\n"
+		"(thp_split=pressure). \"off\" after the domain marks a process whose\n"
+		"sharing is disabled.\n"
 		"\n"
 		"  -b        batch mode: plain text, a timestamped block per refresh\n"
 		"  -d SECS   refresh interval (default 1)\n"

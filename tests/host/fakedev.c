@@ -4,15 +4,17 @@
  * of the tools (tests/host/tools.sh): PSHARE_DEV points at a plain file,
  * and ioctl() on it answers as the module would.
  *
- * PSHARE_IOC_LIST gives three made-up processes, or fails with the errno
- * named by FAKE_PSHARE_LIST_ERR (EPERM or ENOTTY). FAKE_PSHARE_COMM
- * replaces the third one's command name (15 bytes at most), and with
- * FAKE_PSHARE_DUP set the first one comes twice. PSHARE_IOC_VERSION
- * answers ABI 1 with both features. The target ioctls succeed, and append
- * what they were given to the file FAKE_PSHARE_LOG, one line each, or fail
- * with FAKE_PSHARE_TARGET_ERR (ESRCH or EPERM). A write() to the file of
- * PSHARE_SYSFS that FAKE_PSHARE_BUSY names fails with EBUSY, as the module
- * refuses a change of merge_across_nodes while pages are merged.
+ * PSHARE_IOC_LIST gives three made-up processes, two of them with pages
+ * held in huge pages (thp_held, 2048 in all, as tools.sh's made-up
+ * thp_dup_subpages), or fails with the errno named by FAKE_PSHARE_LIST_ERR
+ * (EPERM or ENOTTY). FAKE_PSHARE_COMM replaces the third one's command
+ * name (15 bytes at most), and with FAKE_PSHARE_DUP set the first one comes
+ * twice. PSHARE_IOC_VERSION answers ABI 1 with both features. The target
+ * ioctls succeed, and append what they were given to the file
+ * FAKE_PSHARE_LOG, one line each, or fail with FAKE_PSHARE_TARGET_ERR
+ * (ESRCH or EPERM). A write() to the file of PSHARE_SYSFS that
+ * FAKE_PSHARE_BUSY names fails with EBUSY, as the module refuses a change
+ * of merge_across_nodes while pages are merged.
  */
 #define _GNU_SOURCE
 #define NR_FAKE	(sizeof(fake_procs) / sizeof(fake_procs[0]))
@@ -32,14 +34,14 @@ static const struct pshare_proc_info fake_procs[] = {
 	  .domain = PSHARE_DOMAIN_PROCESS | 17, .registered = 8192,
 	  .shared = 1000, .sharing = 3000, .zero = 500, .saved = 3500,
 	  .scanned = 90000, .est_saved = 2000, .est_zero = 600,
-	  .nr_ranges = 5, .comm = "vm-a" },
+	  .nr_ranges = 5, .comm = "vm-a", .thp_held = 1536 },
 	{ .pid = 202, .flags = PSHARE_PROC_WHOLE | PSHARE_PROC_DISABLED,
 	  .domain = 5, .salt = 5, .registered = 4096, .est_saved = 1000,
 	  .est_zero = 100, .nr_ranges = 2, .comm = "vm-b" },
 	{ .pid = 303, .flags = PSHARE_PROC_MADVISE | PSHARE_PROC_MIXED,
 	  .domain = 5, .registered = 2048, .shared = 200, .sharing = 100,
 	  .zero = 50, .saved = 150, .est_saved = 300, .nr_ranges = 1,
-	  .comm = "qemu \"x\"\\" },
+	  .comm = "qemu \"x\"\\", .thp_held = 512 },
 };
 
 static int env_errno(const char *name)

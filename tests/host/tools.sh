@@ -9,7 +9,10 @@
 # plain file as /dev/pshare would, so that the process list, the estimate
 # per domain and the structures the target commands pass are checked too;
 # it also fails a write with EBUSY, as the module does a change of
-# merge_across_nodes while pages are merged.
+# merge_across_nodes while pages are merged. The made-up host holds 2048
+# pages in huge pages (thp_dup_subpages), as the fake processes' thp_held
+# sum: status, list, metrics and psharetop show them beside the saving,
+# and status says why only under thp_split=pressure with pages held.
 # psharectl metrics must pass Debian 12's promtool check metrics (fetched by
 # make deps, scripts/promtool.sh; without it those checks fail) and a check
 # of our own that promtool 2.42 lacks (each family's samples together, no
@@ -82,8 +85,8 @@ memory_state_entries|1 0 0 0
 shrinker_calls|0
 thp_scanned|0
 thp_splits|0
-thp_split_candidates|0
-thp_dup_subpages|0
+thp_split_candidates|8
+thp_dup_subpages|2048
 estimate_pages|2900
 estimate_zero_pages|700
 version|0.1.0
@@ -219,6 +222,11 @@ assert d["mem_thresholds"] == [6, 4, 2, 1] and d["madvise"] == 1, d'
 		grep -q '^  pages_sharing  *12291$' <<< "$out" &&
 		grep -q '^  madvise  *Y$' <<< "$out"
 	check $? "  host figures, parameters, and why the processes are missing"
+	held='host: held 8.0 MiB in huge pages (2048 duplicate pages in 8 split candidates), thp_split pressure'
+	note='note: huge pages are kept whole until memory is short; psharectl set thp_split=always shares them at once, as the kernel'\''s KSM does'
+	grep -q '^host: saved 73.6 MiB' <<< "$(sed -n 2p <<< "$out")" &&
+		[ "$(sed -n 3,4p <<< "$out")" = "$held"$'\n'"$note" ]
+	check $? "  held in huge pages after saved, and why: $(sed -n 3,4p <<< "$out")"
 	run 0 "status --json without the device" "$ctl" status --json
 	echo "$out" | python3 -c '
 import json, sys
@@ -229,8 +237,44 @@ assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
 assert h["memory_state_entries"] == [1, 0, 0, 0], h
 assert h["version"] == "0.1.0" and len(h) == 37, len(h)
 assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
+assert d["thp_held_pages"] == 2048 and d["thp_held_mib"] == 8.0, d
+assert d["thp_split_candidates"] == 8 and d["thp_split"] == "pressure", d
+assert "thp_split=always" in d["thp_held_note"], d
 assert d["processes"] is None and "No such file" in d["processes_error"], d'
-	check $? "  parses: host, parameters, processes null with the reason"
+	check $? "  parses: host, held in huge pages, parameters, processes null with the reason"
+	# The note only under thp_split=pressure with pages held.
+	for t in "never|[never] pressure always|2048" \
+		 "always|never pressure [always]|2048" "pressure||0"; do
+		IFS='|' read -r pol raw n <<< "$t"
+		restore_fake
+		[ -n "$raw" ] && echo "$raw" > "$fake/sys/thp_split"
+		echo "$n" > "$fake/sys/thp_dup_subpages"
+		run 0 "status, thp_split=$pol, $n held" "$ctl" status
+		grep -qx "host: held $(awk -v n="$n" 'BEGIN { printf "%.1f", n / 256 }') MiB in huge pages ($n duplicate pages in 8 split candidates), thp_split $pol" <<< "$out" &&
+			! grep -q '^note:' <<< "$out"
+		check $? "  the held line, no note: $(grep '^host: held' <<< "$out")"
+		run 0 "status --json, thp_split=$pol, $n held" "$ctl" status --json
+		echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["thp_held_pages"] == int(sys.argv[1]) and d["thp_split"] == sys.argv[2], d
+assert d["thp_held_note"] is None, d' "$n" "$pol"
+		check $? "  thp_held_pages $n, thp_split $pol, thp_held_note null"
+	done
+	restore_fake
+	rm "$fake/sys/thp_dup_subpages" "$fake/sys/thp_split_candidates"
+	run 0 "status of a module without thp_dup_subpages" "$ctl" status
+	! grep -qE '^(host: held|note:)' <<< "$out" &&
+		grep -q '^host: saved 73.6 MiB' <<< "$out"
+	check $? "  no held line, no note"
+	run 0 "status --json of a module without thp_dup_subpages" "$ctl" status --json
+	echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["thp_held_pages"] is None and d["thp_held_mib"] is None, d
+assert d["thp_split_candidates"] is None and d["thp_held_note"] is None, d'
+	check $? "  thp_held_pages, thp_held_mib, thp_split_candidates null"
+	restore_fake
 	run 1 "estimate --json without the device" "$ctl" estimate --json
 	echo "$out" | python3 -c '
 import json, sys
@@ -284,6 +328,7 @@ assert d["processes"] is None, d'
 	for row in 'memory state +high' 'scan rate +1024 of cap 5007 pages/s' \
 		   'pshared CPU' 'full scans +12' 'shared-common +16.0 MiB' \
 		   'shared +48.0 MiB' 'zero +25.6 MiB' 'saved +73.6 MiB' \
+		   '^huge pages +8 candidates, pressure +held +8.0 MiB$' \
 		   'metadata +1.7 MiB' 'profit +71.9 MiB' \
 		   'processes: not shown: /nonexistent'; do
 		[ "$(echo "$out" | grep -cE "$row")" -eq 2 ]
@@ -302,6 +347,11 @@ assert d["processes"] is None, d'
 	[ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 1 ]
 	check $? "  one block by default with -b"
 	restore_fake
+	rm "$fake/sys/thp_dup_subpages"
+	run 0 "psharetop -b, a module without thp_dup_subpages" "$bin/psharetop" -b
+	! grep -q '^huge pages' <<< "$out" && grep -qE 'saved +73.6 MiB' <<< "$out"
+	check $? "  no huge pages row"
+	restore_fake
 	run 0 "psharetop -h" "$bin/psharetop" -h
 	run 2 "psharetop -s bogus" "$bin/psharetop" -s bogus
 	run 2 "psharetop -d 0" "$bin/psharetop" -b -d 0
@@ -313,13 +363,18 @@ ctl=$dyn/psharectl
 export PSHARE_DEV=$fake/dev FAKE_PSHARE_LOG=$tmp/ioctl.log
 export LD_PRELOAD=$tmp/fakedev.so
 run 0 "list" "$ctl" list
-grep -qE '^ +101 vm-a +proc:17 +whole +5 +8192 +1000 +3000 +500 +3500$' <<< "$out" &&
-	grep -qE '^ +202 vm-b +5 +whole,disabled +2 +4096 ' <<< "$out" &&
-	grep -qE '^ +303 qemu "x"\\ +5 +madvise,mixed ' <<< "$out" &&
-	grep -qE 'TOTAL +14336 +1200 +3100 +550 +3650$' <<< "$out"
-check $? "  pid, comm, domain proc:N or salt, flags, figures, total"
+grep -qE '^ +PID COMMAND +DOMAIN +FLAGS +RANGES +REGISTERED +SHARED +SHARING +ZERO +SAVED +HELD$' <<< "$out" &&
+	grep -qE '^ +101 vm-a +proc:17 +whole +5 +8192 +1000 +3000 +500 +3500 +1536$' <<< "$out" &&
+	grep -qE '^ +202 vm-b +5 +whole,disabled +2 +4096 .* 0$' <<< "$out" &&
+	grep -qE '^ +303 qemu "x"\\ +5 +madvise,mixed .* 150 +512$' <<< "$out" &&
+	grep -qE 'TOTAL +14336 +1200 +3100 +550 +3650 +2048$' <<< "$out"
+check $? "  pid, comm, domain proc:N or salt, flags, figures, held, total"
+grep -qx 'host: held 8.0 MiB in huge pages (2048 duplicate pages in 8 split candidates), thp_split pressure' <<< "$out" &&
+	grep -q '^note: huge pages are kept whole until memory is short; psharectl set thp_split=always ' <<< "$out"
+check $? "  the host's held line and why"
 run 0 "list -m" "$ctl" list -m
-grep -qE '^ +101 vm-a .* 32.0 +3.9 +11.7 +2.0 +13.7$' <<< "$out"
+grep -qE '^ +101 vm-a .* 32.0 +3.9 +11.7 +2.0 +13.7 +6.0$' <<< "$out" &&
+	grep -qE 'TOTAL .* 14.3 +8.0$' <<< "$out"
 check $? "  in MiB"
 run 0 "list --json" "$ctl" list --json
 echo "$out" | python3 -c '
@@ -328,6 +383,8 @@ p = json.load(sys.stdin)["processes"]
 assert [x["pid"] for x in p] == [101, 202, 303], p
 assert p[0]["domain"] == "proc:17" and p[0]["domain_value"] == 2**63 + 17
 assert p[0]["saved"] == 3500 and abs(p[0]["saved_mib"] - 13.67) < 0.01
+assert [x["thp_held"] for x in p] == [1536, 0, 512], p
+assert p[0]["thp_held_mib"] == 6.0 and p[2]["thp_held_mib"] == 2.0, p
 assert p[1]["flags"] == "whole,disabled" and p[1]["domain"] == "5"
 assert p[2]["comm"] == "qemu \"x\"\\" and p[2]["flags"] == "madvise,mixed"'
 check $? "  parses, figures and escaping right"
@@ -335,8 +392,9 @@ run 0 "status --json" "$ctl" status --json
 echo "$out" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert len(d["processes"]) == 3 and "processes_error" not in d'
-check $? "  parses, with the processes"
+assert len(d["processes"]) == 3 and "processes_error" not in d
+assert sum(p["thp_held"] for p in d["processes"]) == d["thp_held_pages"] == 2048'
+check $? "  parses, with the processes; their thp_held sum to thp_held_pages"
 run 0 "estimate" "$ctl" estimate
 grep -qE '^proc:17 +1 +2000 +600 +2600 ' <<< "$out" &&
 	grep -qE '^5 \(mixed\) +2 +1300 +100 +1400 ' <<< "$out"
@@ -396,14 +454,17 @@ restore_fake
 
 run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
 [ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ] &&
-	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REGISTERED +SHARED +ZERO +SAVED')" -eq 2 ]
+	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REGISTERED +SHARED +ZERO +SAVED +HELD +\(MiB\)$')" -eq 2 ]
 check $? "  two blocks with the process header"
 echo "$out" | grep -E '^ +[0-9]+ ' | head -3 | awk '{print $1}' | tr '\n' ' ' |
 	grep -qx '101 303 202 '
 check $? "  sorted by saved, largest first"
-grep -qE '^ +101 vm-a +proc:17 +32.0 +15.6 +2.0 +13.7$' <<< "$out" &&
-	grep -qE '^ +202 vm-b +5 off +16.0 ' <<< "$out"
-check $? "  rows in MiB; a disabled process marked"
+grep -qE '^ +101 vm-a +proc:17 +32.0 +15.6 +2.0 +13.7 +6.0$' <<< "$out" &&
+	grep -qE '^ +303 qemu "x"\\ +5 +8.0 +1.2 +0.2 +0.6 +2.0$' <<< "$out" &&
+	grep -qE '^ +202 vm-b +5 off +16.0 .* 0.0$' <<< "$out"
+check $? "  rows in MiB, HELD last; a disabled process marked"
+[ "$(grep -cE '^huge pages +8 candidates, pressure +held +8.0 MiB$' <<< "$out")" -eq 2 ]
+check $? "  the host's held row in both"
 echo "$out" | sed -n '/^=== /{n;p}' | tail -1 | grep -qE 'pshared CPU +0.0 %'
 check $? "  the second block has the CPU use"
 run 0 "psharetop -s pid" "$dyn/psharetop" -b -s pid
@@ -517,10 +578,22 @@ pshare_domain_processes{domain="5"} 2
 pshare_domain_registered_pages{domain="5"} 6144
 pshare_domain_saved_pages{domain="5"} 150
 pshare_domain_estimate_saved_pages{domain="proc:17"} 2000
+pshare_thp_dup_subpages 2048
+pshare_thp_split_candidates 8
+pshare_process_thp_held_pages{pid="101",comm="vm-a",domain="proc:17"} 1536
+pshare_process_thp_held_pages{pid="202",comm="vm-b",domain="5"} 0
+pshare_domain_thp_held_pages{domain="5"} 512
+pshare_domain_thp_held_pages{domain="proc:17"} 1536
 EOF
 [ "$(grep -c '^pshare_process_saved_pages{' <<< "$out")" -eq 3 ] &&
 	[ "$(grep -c '^pshare_domain_saved_pages{' <<< "$out")" -eq 2 ]
 check $? "  a sample per process and per domain"
+grep -q '^# HELP pshare_thp_dup_subpages Pages held back in huge pages: ' <<< "$out" &&
+	grep -q '^# HELP pshare_process_thp_held_pages .*holds in huge pages.* (thp_held)$' <<< "$out"
+check $? "  the HELP of the held figures says they are held in huge pages"
+awk '/^pshare_process_saved_pages\{/ { s = NR } /^# HELP pshare_process_thp_held_pages / { h = NR }
+	END { exit !(s && h == s + 1) }' <<< "$out"
+check $? "  pshare_process_thp_held_pages right after pshare_process_saved_pages"
 missing=
 for f in $(sed -n 's|^What:.*/pshare/||p' \
 		"$top/Documentation/ABI/testing/sysfs-kernel-mm-pshare"); do

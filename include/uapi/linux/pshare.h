@@ -188,6 +188,9 @@ struct pshare_target {
  * @nr_ranges: registrations
  * @reserved0: zero
  * @comm: command name, NUL terminated
+ * @thp_held: pages it would save but holds in huge pages, which pshare
+ *	      keeps whole until memory is short (thp_split=pressure): the
+ *	      duplicate subpages of its huge pages that are split candidates
  * @reserved: zero
  */
 struct pshare_proc_info {
@@ -206,7 +209,8 @@ struct pshare_proc_info {
 	__u32 nr_ranges;
 	__u32 reserved0;
 	char comm[16];
-	__u64 reserved[2];
+	__u64 thp_held;
+	__u64 reserved;
 };
 
 #define PSHARE_PROC_WHOLE	(1U << 0)	/* whole process registered */
