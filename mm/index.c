@@ -38,6 +38,18 @@ static struct rb_root pshare_stable_root = RB_ROOT;
 
 static u64 *pshare_hints;
 static unsigned long pshare_hint_slots;	/* a multiple of HINT_SLOT_STEP, or 0 */
+/* Counts the times every hint was dropped (a resize or a clear). */
+static unsigned long pshare_hint_gen;
+
+/**
+ * pshare_index_hint_generation() - changes whenever every hint is dropped
+ *
+ * Return: a count of the resizes and clears of the hint table.
+ */
+unsigned long pshare_index_hint_generation(void)
+{
+	return pshare_hint_gen;
+}
 
 static int pshare_key_cmp(u64 d1, u64 h1, u64 d2, u64 h2)
 {
@@ -256,6 +268,7 @@ void pshare_index_hint_clear(void)
 {
 	if (pshare_hints)
 		memset(pshare_hints, 0, pshare_hint_slots * sizeof(u64));
+	pshare_hint_gen++;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_clear);
 
@@ -299,6 +312,7 @@ int pshare_index_resize(unsigned long pages)
 	kvfree(pshare_hints);
 	pshare_hints = table;
 	pshare_hint_slots = slots;
+	pshare_hint_gen++;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_resize);

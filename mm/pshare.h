@@ -74,6 +74,7 @@ enum pshare_mem_state {
  * @salting: an &enum pshare_salting
  * @zero_across_domains: zero pages map to the kernel's zero page whatever
  *			 their domain (1), or merge only within it (0)
+ * @smart_scan: skip visits of pages that stay unique and unchanged (1)
  * @merge_across_nodes: pages merge whatever their NUMA node (1), or only
  *			with pages on their own node (0); changes only while
  *			nothing is merged
@@ -93,6 +94,7 @@ struct pshare_tunables {
 	u32 mem_thresholds;
 	unsigned int salting;
 	unsigned int zero_across_domains;
+	unsigned int smart_scan;
 	unsigned int merge_across_nodes;
 };
 
@@ -121,6 +123,7 @@ struct pshare_tunables {
 #define PSHARE_SALTING_DEFAULT		PSHARE_TUN_DEF_salting
 #define PSHARE_ZERO_ACROSS_DEFAULT	PSHARE_TUN_DEF_zero_across_domains
 #define PSHARE_ACROSS_NODES_DEFAULT	PSHARE_TUN_DEF_merge_across_nodes
+#define PSHARE_SMART_SCAN_DEFAULT	PSHARE_TUN_DEF_smart_scan
 /* How often pshared registers new VMAs of whole-process registrations. */
 #define PSHARE_WHOLE_REFRESH_NS		NSEC_PER_SEC
 
@@ -138,6 +141,8 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @rmap_items: mappings of merged pages on record
  * @pages_unshared: pages scanned, stable, with no twin yet (hinted)
  * @pages_volatile: pages skipped because their content changed
+ * @pages_skipped: visits skipped by smart_scan: of pages that stayed unique
+ *		   and unchanged (a running total)
  * @zero_pages_sharing: pages pshare mapped to the kernel's zero page
  * @metadata_bytes: every byte pshare allocated and holds, as allocated
  * @stable_nodes: merged pages pshare created and still tracks
@@ -167,6 +172,7 @@ struct pshare_stats {
 	atomic_long_t rmap_items;
 	atomic_long_t pages_unshared;
 	atomic_long_t pages_volatile;
+	atomic_long_t pages_skipped;
 	atomic_long_t zero_pages_sharing;
 	atomic_long_t metadata_bytes;
 	atomic_long_t stable_nodes;
@@ -186,9 +192,12 @@ struct pshare_stats {
  * Per-page metadata of a registration: one u32 per page.
  * bits 0-1: the page's class; bit 2: @csum valid; bit 3: unmapped (gone);
  * bits 4-5: estimate mode's verdict at the last scan (would merge with a
- * twin, would go to the zero page); bits 6-31: the top 26 bits of the low
- * half of the page's xxh64, to tell a page that changed since its last
- * scan (volatile) from a stable one.
+ * twin, would go to the zero page); bits 6-8: the page's age, visits in a
+ * row that found it unique and unchanged (saturating); bits 9-11: visits
+ * still to skip (smart_scan, see scan.c); bits 12-31: the top 20 bits of
+ * the low half of the page's xxh64, to tell a page that changed since its
+ * last scan (volatile) from a stable one. Age and skips are 0 in any class
+ * but unshared.
  */
 #define PSHARE_PM_CLASS		0x3u
 #define PSHARE_PM_NONE		0x0u	/* not hinted: new, merged or skipped */
@@ -200,7 +209,11 @@ struct pshare_stats {
 #define PSHARE_PM_EST_DUP	0x10u
 #define PSHARE_PM_EST_ZERO	0x20u
 #define PSHARE_PM_EST		(PSHARE_PM_EST_DUP | PSHARE_PM_EST_ZERO)
-#define PSHARE_PM_FLAGS		0x3fu
+#define PSHARE_PM_AGE		0x1c0u
+#define PSHARE_PM_AGE_SHIFT	6
+#define PSHARE_PM_SKIP		0xe00u
+#define PSHARE_PM_SKIP_SHIFT	9
+#define PSHARE_PM_FLAGS		0xfffu
 #define PSHARE_PM_CSUM(h)	((u32)(h) & ~PSHARE_PM_FLAGS)
 
 struct pshare_mm;
@@ -544,6 +557,8 @@ int pshare_parse_ulong(const char *buf, unsigned long min, unsigned long max,
 int pshare_parse_thresholds(const char *buf, u32 *packed);
 u64 pshare_waterfill(struct pshare_range **v, unsigned long n, u64 cap,
 		     u64 wsum);
+bool pshare_scan_skip(struct pshare_range *r, unsigned long idx);
+void pshare_scan_aged(struct pshare_range *r, unsigned long idx, u32 age);
 #endif
 
 /* chardev.c */

@@ -78,6 +78,8 @@ void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 
 	if (old == class)
 		return;
+	/* Age and skips belong to an unshared page. */
+	r->meta[idx] &= ~(PSHARE_PM_AGE | PSHARE_PM_SKIP);
 	switch (old) {
 	case PSHARE_PM_UNSHARED:
 		atomic_long_dec(&pshare_stats.pages_unshared);
@@ -157,6 +159,33 @@ void pshare_estimate_clear(void)
 		list_for_each_entry(r, &pmm->ranges, link) {
 			for (idx = 0; idx < r->npages; idx++)
 				pshare_meta_set_est(r, idx, 0);
+			cond_resched();
+		}
+	}
+}
+
+/*
+ * Size the hint table for the pages now registered. A new table holds no
+ * hint: a page that smart_scan skips would put its hint back only at its
+ * next visit, and until then a new twin would not find it. So every page
+ * is visited at the next pass, and skips again as its age says after that.
+ */
+static void pshare_hints_resize(void)
+{
+	unsigned long gen = pshare_index_hint_generation();
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+	unsigned long idx;
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	pshare_index_resize(pshare_registered_pages);
+	if (gen == pshare_index_hint_generation())
+		return;
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			for (idx = 0; idx < r->npages; idx++)
+				r->meta[idx] &= ~PSHARE_PM_SKIP;
 			cond_resched();
 		}
 	}
@@ -395,7 +424,7 @@ static void pshare_range_free(struct pshare_range *r, bool unmerge)
 	r->pmm->registered -= r->npages - r->ngone;
 	pshare_registered_pages -= r->npages;
 	pshare_range_release(r);
-	pshare_index_resize(pshare_registered_pages);
+	pshare_hints_resize();
 }
 
 /**
@@ -750,7 +779,7 @@ static int pshare_range_insert(struct pshare_mm *pmm, struct pshare_range *r)
 	pshare_scan_added(r);
 	pmm->registered += r->npages;
 	pshare_registered_pages += r->npages;
-	pshare_index_resize(pshare_registered_pages);
+	pshare_hints_resize();
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct pshare_tunables pshare_tun = {
 	.mem_thresholds = PSHARE_MEM_THRESHOLDS_DEFAULT,
 	.salting = PSHARE_SALTING_DEFAULT,
 	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
+	.smart_scan = PSHARE_SMART_SCAN_DEFAULT,
 	.merge_across_nodes = PSHARE_ACROSS_NODES_DEFAULT,
 };
 EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
@@ -264,6 +265,60 @@ static void pshare_scan_excuse(struct pshare_range *r)
 }
 
 /*
+ * smart_scan, after the kernel KSM's (6.7): a page that stayed unique and
+ * unchanged for PSHARE_AGE_SKIP visits in a row is then visited less
+ * often, skipping more visits the older it gets, up to PSHARE_SKIPS_MAX in
+ * a row. A skipped visit costs no lookup and no hash. Its hint stays in
+ * the index meanwhile, so a new twin still finds it and merges with it at
+ * once; only a change of its own content is seen later than without.
+ */
+#define PSHARE_AGE_SKIP		3
+#define PSHARE_AGE_MAX		(PSHARE_PM_AGE >> PSHARE_PM_AGE_SHIFT)
+#define PSHARE_SKIPS_MAX	(PSHARE_PM_SKIP >> PSHARE_PM_SKIP_SHIFT)
+
+/* Should this visit of (@r, @idx) be skipped? Counts it if so. */
+VISIBLE_IF_KUNIT bool pshare_scan_skip(struct pshare_range *r,
+				       unsigned long idx)
+{
+	u32 *m = &r->meta[idx];
+
+	if ((*m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
+	    !(*m & PSHARE_PM_SKIP) || !READ_ONCE(pshare_tun.smart_scan) ||
+	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE)
+		return false;
+	*m -= 1U << PSHARE_PM_SKIP_SHIFT;
+	atomic_long_inc(&pshare_stats.pages_skipped);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_scan_skip);
+
+/*
+ * A visit found the unshared page at (@r, @idx), of age @age, unique and
+ * unchanged again: age it, and set the visits it skips next, as ksmd's
+ * skip_age() does: 1 at age 3, 2 at 4 and 5, 4 at 6, then the most.
+ */
+VISIBLE_IF_KUNIT void pshare_scan_aged(struct pshare_range *r,
+				       unsigned long idx, u32 age)
+{
+	u32 skips = 0, *m = &r->meta[idx];
+
+	age = min_t(u32, age + 1, PSHARE_AGE_MAX);
+	if (!READ_ONCE(pshare_tun.smart_scan) || age < PSHARE_AGE_SKIP)
+		skips = 0;
+	else if (age == PSHARE_AGE_SKIP)
+		skips = 1;
+	else if (age <= PSHARE_AGE_SKIP + 2)
+		skips = 2;
+	else if (age < PSHARE_AGE_MAX)
+		skips = 4;
+	else
+		skips = PSHARE_SKIPS_MAX;
+	*m = (*m & ~(PSHARE_PM_AGE | PSHARE_PM_SKIP)) |
+	     age << PSHARE_PM_AGE_SHIFT | skips << PSHARE_PM_SKIP_SHIFT;
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_scan_aged);
+
+/*
  * Look at the page at (@r, @idx): still merged, changed since the last
  * visit, a duplicate inside a huge page that stays whole, or a candidate to
  * merge. @split: pshare just split its huge page. Context:
@@ -278,11 +333,14 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	struct vm_area_struct *vma;
 	struct page *page = NULL;
 	u32 *m = &r->meta[idx];
-	bool ksm_has_it = false;
+	bool ksm_has_it = false, unique;
+	u32 age;
 	u64 hash;
 
 	lockdep_assert_held(&pshare_engine_lock);
 
+	if (pshare_scan_skip(r, idx))
+		return;
 	atomic_long_inc(&pshare_stats.pages_scanned);
 	r->pmm->scanned++;
 	if (*m & PSHARE_PM_GONE)
@@ -347,7 +405,8 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 		goto out;
 	}
 	if (pshare_thp_protected(page)) {
-		/* Count it inside its huge page; merge nothing. */
+		/* Count it inside its huge page at every visit; merge nothing. */
+		*m &= ~(PSHARE_PM_AGE | PSHARE_PM_SKIP);
 		pshare_thp_note(r, idx, page, hash);
 		goto out;
 	}
@@ -358,8 +417,13 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	 */
 	if (!PageTransCompound(page) && pshare_ops_page_busy(page))
 		goto out;
+	unique = (*m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED;
+	age = (*m & PSHARE_PM_AGE) >> PSHARE_PM_AGE_SHIFT;
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 	pshare_merge_page(r, idx, page, hash);
+	/* Hinted again: still no twin. */
+	if (unique && (*m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED)
+		pshare_scan_aged(r, idx, age);
 out:
 	if (page)
 		put_page(page);

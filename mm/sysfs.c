@@ -134,6 +134,13 @@ PSHARE_TUNABLE(max_cpu_percent);
  * Zero-page mappings made before a change stay.
  */
 PSHARE_TUNABLE(zero_across_domains);
+/*
+ * smart_scan: 1 (the default) visits a page that stayed unique and
+ * unchanged for 3 visits in a row less often, skipping up to 7 visits in a
+ * row as it ages, like the kernel KSM's smart_scan (pages_skipped counts
+ * them); 0 visits every page at every pass.
+ */
+PSHARE_TUNABLE(smart_scan);
 
 /*
  * salting: how a registration's sharing domain is chosen, after ESX's
@@ -401,6 +408,8 @@ PSHARE_COUNTER(pages_shared);
 PSHARE_COUNTER(pages_unshared);
 /* pages_volatile: pages skipped because they changed between passes. */
 PSHARE_COUNTER(pages_volatile);
+/* pages_skipped: visits smart_scan skipped (a running total). */
+PSHARE_COUNTER(pages_skipped);
 /* zero_pages_sharing: pages pshare mapped to the kernel's zero page. */
 PSHARE_COUNTER(zero_pages_sharing);
 /* metadata_bytes: all memory pshare holds for its own bookkeeping. */
@@ -480,6 +489,7 @@ static struct attribute *pshare_attrs[] = {
 	&max_cpu_percent_attr.attr,
 	&salting_attr.attr,
 	&zero_across_domains_attr.attr,
+	&smart_scan_attr.attr,
 	&merge_across_nodes_attr.attr,
 	&thp_split_attr.attr,
 	&mem_thresholds_attr.attr,
@@ -494,6 +504,7 @@ static struct attribute *pshare_attrs[] = {
 	&pages_sharing_attr.attr,
 	&pages_unshared_attr.attr,
 	&pages_volatile_attr.attr,
+	&pages_skipped_attr.attr,
 	&zero_pages_sharing_attr.attr,
 	&metadata_bytes_attr.attr,
 	&pages_scanned_attr.attr,

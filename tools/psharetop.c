@@ -46,10 +46,10 @@ struct frame {
 	time_t wall;
 	char version[64], state[32];
 	int64_t run, rate, cap, cpu_ms, scanned, shared, sharing, zero;
-	int64_t metadata, profit, full_scans, est, est_zero;
+	int64_t skipped, metadata, profit, full_scans, est, est_zero;
 	int64_t thp_held, thp_cands;	/* thp_dup_subpages, thp_split_candidates */
 	char thp_split[32];
-	double cpu_pct, scan_pps;	/* < 0: no earlier frame yet */
+	double cpu_pct, scan_pps, skip_pps;	/* < 0: no earlier frame yet */
 	struct pshare_proc_info *procs;
 	size_t nr;
 	int list_err;		/* 0, or why there are no processes */
@@ -125,6 +125,7 @@ static void sample(struct frame *f, const struct frame *prev)
 	f->wall = time(NULL);
 	f->cpu_pct = -1;
 	f->scan_pps = -1;
+	f->skip_pps = -1;
 	ret = ps_read_file(ps_sysfs_dir(), "version", f->version,
 			   sizeof(f->version));
 	if (ret == -ENOENT && access(ps_sysfs_dir(), F_OK)) {
@@ -143,6 +144,7 @@ static void sample(struct frame *f, const struct frame *prev)
 	f->cap = get("scan_cap_pages");
 	f->cpu_ms = get("scan_cpu_msecs");
 	f->scanned = get("pages_scanned");
+	f->skipped = get("pages_skipped");
 	f->shared = get("pages_shared");
 	f->sharing = get("pages_sharing");
 	f->zero = get("zero_pages_sharing");
@@ -164,6 +166,10 @@ static void sample(struct frame *f, const struct frame *prev)
 		if (f->scanned >= 0 && prev->scanned >= 0 &&
 		    f->scanned >= prev->scanned)
 			f->scan_pps = (f->scanned - prev->scanned) * 1000.0 / ms;
+		if (f->skipped >= 0 && prev->skipped >= 0 &&
+		    f->skipped >= prev->skipped)
+			f->skip_pps = (f->skipped - prev->skipped) * 1000.0 /
+				      ms;
 	}
 	f->list_err = ps_list(&f->procs, &f->nr);
 }
@@ -231,7 +237,7 @@ static const char *run_str(int64_t run)
 
 static void render(struct frame *f)
 {
-	char ts[32], a[80], b[32], c[64], dom[32], comm[20];
+	char ts[32], a[80], b[32], c[80], dom[32], comm[20];
 	int rows = 24;
 	size_t i, shown;
 	struct winsize ws;
@@ -257,7 +263,12 @@ static void render(struct frame *f)
 		snprintf(a, sizeof(a), "%5.1f %%", f->cpu_pct);
 	else
 		snprintf(a, sizeof(a), "%5s", "-");
-	if (f->scan_pps >= 0)
+	/* Visits smart_scan skipped, where the module counts them. */
+	if (f->scan_pps >= 0 && f->skip_pps >= 0)
+		snprintf(c, sizeof(c),
+			 "   (scanning %.0f pages/s, %.0f skipped)",
+			 f->scan_pps, f->skip_pps);
+	else if (f->scan_pps >= 0)
 		snprintf(c, sizeof(c), "   (scanning %.0f pages/s)", f->scan_pps);
 	else
 		c[0] = '\0';

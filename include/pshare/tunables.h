@@ -72,6 +72,12 @@
 #define PSHARE_TUN_MAX_zero_across_domains	1
 #define PSHARE_TUN_UNIT_zero_across_domains	"boolean"
 
+/* smart_scan: pages that stay unique and unchanged are visited less often */
+#define PSHARE_TUN_DEF_smart_scan		1
+#define PSHARE_TUN_MIN_smart_scan		0
+#define PSHARE_TUN_MAX_smart_scan		1
+#define PSHARE_TUN_UNIT_smart_scan		"boolean"
+
 /* merge_across_nodes: pages of different NUMA nodes may merge */
 #define PSHARE_TUN_DEF_merge_across_nodes	1
 #define PSHARE_TUN_MIN_merge_across_nodes	0

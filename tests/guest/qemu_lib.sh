@@ -183,8 +183,8 @@ wait_scans() {	# N [DIR]
 	[ $(cat $f) -ge $want ] && return
 	bad "only $(cat $f) of $want full scans in 60 s"
 	# What the scanner was doing: t_qemu once waited here forever.
-	for c in run pages_scanned scan_cap_pages scan_rate_pages \
-		 cpu_throttled metadata_bytes; do
+	for c in run pages_scanned pages_skipped scan_cap_pages \
+		 scan_rate_pages cpu_throttled metadata_bytes; do
 		echo "  $c $(cat ${2:-$S}/$c 2>/dev/null)"
 	done
 	[ $ctl = 1 ] && psharectl list

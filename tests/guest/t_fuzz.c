@@ -103,22 +103,23 @@ static const int read_errs[] = { 0 };
 static const char * const files[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
-	"mem_thresholds", "salting", "zero_across_domains",
+	"mem_thresholds", "salting", "zero_across_domains", "smart_scan",
 	"merge_across_nodes", "memory_state", "memory_state_entries", "cpu_mhz",
 	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
-	"zero_pages_sharing", "metadata_bytes", "pages_scanned",
-	"pages_merged", "thp_scanned", "thp_splits", "thp_split_candidates",
-	"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
-	"general_profit", "version", "estimate_pages", "estimate_zero_pages",
+	"pages_skipped", "zero_pages_sharing", "metadata_bytes",
+	"pages_scanned", "pages_merged", "thp_scanned", "thp_splits",
+	"thp_split_candidates", "thp_dup_subpages", "cpu_throttled",
+	"shrinker_calls", "general_profit", "version", "estimate_pages",
+	"estimate_zero_pages",
 };
 #define NR_FILES	(sizeof(files) / sizeof(files[0]))
-#define NR_RW		12	/* the first NR_RW files are writable */
+#define NR_RW		13	/* the first NR_RW files are writable */
 
 static const char * const tunables[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
-	"mem_thresholds", "salting", "zero_across_domains",
+	"mem_thresholds", "salting", "zero_across_domains", "smart_scan",
 	"merge_across_nodes",
 };
 #define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
@@ -295,7 +296,8 @@ static void *fuzz(void *arg)
 			else if (!strcmp(t, "run"))
 				snprintf(val, sizeof(val), "%d",
 					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 5));
-			else if (!strcmp(t, "merge_across_nodes"))
+			else if (!strcmp(t, "merge_across_nodes") ||
+				 !strcmp(t, "smart_scan"))
 				snprintf(val, sizeof(val), "%d",
 					 (int)(rnd(&s) % 3));
 			else
@@ -385,6 +387,7 @@ int main(int argc, char **argv)
 	t_default_rates();
 	t_sysfs_set("salting", 2);
 	t_sysfs_set("zero_across_domains", 1);
+	t_sysfs_set("smart_scan", 1);
 	/* It changes only while nothing is merged: unmerge, if need be. */
 	if (t_sysfs_set("merge_across_nodes", 1)) {
 		t_sysfs_set("run", 2);

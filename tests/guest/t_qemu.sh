@@ -177,9 +177,9 @@ want=$((FILL_PAGES * 98 / 100))
 [ $kboth -ge $want ] || bad "$kboth KSM frames mapped by both, want at least $want"
 if [ $fail = 1 ]; then
 	# What kept the rest apart.
-	for c in full_scans pages_scanned pages_merged pages_unshared \
-		 pages_volatile thp_scanned thp_splits thp_split_candidates \
-		 memory_state; do
+	for c in full_scans pages_scanned pages_skipped pages_merged \
+		 pages_unshared pages_volatile thp_scanned thp_splits \
+		 thp_split_candidates memory_state; do
 		echo "  $c $(cat $S/$c 2>/dev/null)"
 	done
 	for p in $pa $pb; do

@@ -44,6 +44,7 @@ static const struct tunable tunables[] = {
 	TUNABLE(max_cpu_percent),
 	TUNABLE(salting),
 	TUNABLE(zero_across_domains),
+	TUNABLE(smart_scan),
 	TUNABLE(merge_across_nodes),
 };
 
@@ -141,8 +142,9 @@ int main(void)
 	static const char * const bad_run[] = { "4", "5", "100", NULL };
 	static const char * const ro[] = {
 		"full_scans", "version", "pages_shared", "pages_sharing",
-		"pages_unshared", "pages_volatile", "zero_pages_sharing",
-		"metadata_bytes", "general_profit", "pages_scanned", "pages_merged",
+		"pages_unshared", "pages_volatile", "pages_skipped",
+		"zero_pages_sharing", "metadata_bytes", "general_profit",
+		"pages_scanned", "pages_merged",
 		"thp_scanned", "thp_splits", "thp_split_candidates",
 		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
 		"memory_state", "memory_state_entries", "cpu_mhz",
@@ -157,6 +159,7 @@ int main(void)
 	CHECK(t_sysfs("run") == PSHARE_TUN_DEF_run, "run default %ld",
 	      t_sysfs("run"));
 	CHECK(t_sysfs("full_scans") >= 0, "full_scans unreadable");
+	CHECK(t_sysfs("pages_skipped") >= 0, "pages_skipped unreadable");
 	CHECK(t_sysfs("cpu_mhz") > 0, "cpu_mhz %ld", t_sysfs("cpu_mhz"));
 	bad_writes("run", junk);
 	bad_writes("run", bad_run);

@@ -5,7 +5,7 @@
 # 50% pages the same in both, 30% their own), never registered by
 # themselves:
 # - psharectl set refuses bad values (exit 2, sysfs unchanged) and writes
-#   good ones, the new tunables (salting, zero_across_domains,
+#   good ones, the new tunables (salting, zero_across_domains, smart_scan,
 #   merge_across_nodes) included;
 # - psharectl register --pid registers each whole: list --json shows them
 #   with the whole flag, their pages, a domain of their own (proc:N);
@@ -13,7 +13,8 @@
 #   42 for both, their common pages merge (shared mappings counted);
 #   psharectl set merge_across_nodes=0 then fails with EBUSY (exit 1, the
 #   error and a hint), and changes nothing;
-# - psharetop -b -n 2 shows both rows and the host rows;
+# - psharetop -b -n 2 shows both rows and the host rows, with the visits
+#   made and skipped per second;
 # - psharectl disable unmerges a process (its saved figure drops to its
 #   zero pages, which stay mapped), enable brings its sharing back;
 # - with run=3 (estimate), psharectl estimate shows what domain 42 would
@@ -94,12 +95,12 @@ children() {	# PID: its child processes
 # --- psharectl set against the real sysfs
 say "psharectl set: bad values are refused, exit 2, nothing written"
 before=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	     $S/salting $S/zero_across_domains $S/merge_across_nodes \
-	     $S/pages_shared 2> /dev/null)
+	     $S/salting $S/zero_across_domains $S/smart_scan \
+	     $S/merge_across_nodes $S/pages_shared 2> /dev/null)
 for a in sleep_millisecs=0 sleep_millisecs=1001 run=4 run=x "run=-1" \
 	 "mem_thresholds=4 6 2 1" "mem_thresholds=6 4 2" thp_split=bogus \
-	 salting=3 zero_across_domains=2 merge_across_nodes=2 madvise=2 \
-	 pages_shared=0 version=1 estimate_pages=0; do
+	 salting=3 zero_across_domains=2 smart_scan=2 merge_across_nodes=2 \
+	 madvise=2 pages_shared=0 pages_skipped=0 version=1 estimate_pages=0; do
 	psharectl set "$a" > /dev/null 2> /tmp/t_tools.err
 	rc=$?
 	[ $rc = 2 ]; check $? "set $a: exit $rc ($(head -1 /tmp/t_tools.err))"
@@ -108,8 +109,8 @@ psharectl set sleep_millisecs=50 run=9 > /dev/null 2> /tmp/t_tools.err
 rc=$?
 [ $rc = 2 ]; check $? "set sleep_millisecs=50 run=9: exit $rc ($(head -1 /tmp/t_tools.err))"
 after=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	    $S/salting $S/zero_across_domains $S/merge_across_nodes \
-	    $S/pages_shared 2> /dev/null)
+	    $S/salting $S/zero_across_domains $S/smart_scan \
+	    $S/merge_across_nodes $S/pages_shared 2> /dev/null)
 [ "$before" = "$after" ]; check $? "sysfs unchanged by the refused writes"
 
 say "psharectl set: good values are written"
@@ -119,17 +120,18 @@ check $? "set the fast scan rates"
 [ "$(cat $S/scan_time_secs $S/rate_max_pages $S/scan_mb_per_ghz $S/max_cpu_percent $S/sleep_millisecs $S/run | tr '\n' ' ')" = \
   "0 4194304 65536 100 10 1 " ]
 check $? "sysfs has them: $(cat $S/scan_time_secs $S/rate_max_pages $S/scan_mb_per_ghz $S/max_cpu_percent $S/sleep_millisecs $S/run | tr '\n' ' ')"
-psharectl set thp_split=never "mem_thresholds=7,5,3,1" salting=1 zero_across_domains=0
-check $? "set thp_split, mem_thresholds, salting, zero_across_domains"
+psharectl set thp_split=never "mem_thresholds=7,5,3,1" salting=1 zero_across_domains=0 \
+	smart_scan=0
+check $? "set thp_split, mem_thresholds, salting, zero_across_domains, smart_scan"
 [ "$(cat $S/thp_split)" = "[never] pressure always" ] &&
 	[ "$(cat $S/mem_thresholds)" = "7 5 3 1" ] && [ "$(cat $S/salting)" = 1 ] &&
-	[ "$(cat $S/zero_across_domains)" = 0 ]
-check $? "sysfs: $(cat $S/thp_split) / $(cat $S/mem_thresholds) / salting $(cat $S/salting) / zero_across_domains $(cat $S/zero_across_domains)"
+	[ "$(cat $S/zero_across_domains)" = 0 ] && [ "$(cat $S/smart_scan)" = 0 ]
+check $? "sysfs: $(cat $S/thp_split) / $(cat $S/mem_thresholds) / salting $(cat $S/salting) / zero_across_domains $(cat $S/zero_across_domains) / smart_scan $(cat $S/smart_scan)"
 [ "$(psharectl get thp_split salting)" = "thp_split=never
 salting=1" ]
 check $? "get reads them back: $(psharectl get thp_split salting | tr '\n' ' ')"
 psharectl set thp_split=pressure "mem_thresholds=6 4 2 1" salting=2 \
-	zero_across_domains=1
+	zero_across_domains=1 smart_scan=1
 check $? "set the defaults again"
 # It changes only while nothing is merged: run=2 first, in the same call.
 psharectl set run=2 merge_across_nodes=0 run=1
@@ -234,8 +236,9 @@ for r in 'memory state' 'scan rate' 'pshared CPU' 'shared-common' 'saved' \
 	 'metadata' 'profit' 'full scans'; do
 	[ "$(grep -c "$r" /tmp/t_tools.top)" -ge 2 ]; check $? "host row '$r' in both"
 done
-grep 'pshared CPU' /tmp/t_tools.top | tail -1 | grep -qE 'CPU +[0-9]+\.[0-9] %'
-check $? "the second block has the CPU use"
+grep 'pshared CPU' /tmp/t_tools.top | tail -1 |
+	grep -qE 'CPU +[0-9]+\.[0-9] % +\(scanning [0-9]+ pages/s, [0-9]+ skipped\)$'
+check $? "the second block has the CPU use, the visits made and skipped"
 
 # --- disable, enable: its merged pages are unmerged (zero-page mappings
 # are ordinary mappings and stay), and come back when enabled

@@ -64,6 +64,7 @@ thp_split|never [pressure] always
 mem_thresholds|6 4 2 1
 salting|2
 zero_across_domains|1
+smart_scan|1
 merge_across_nodes|1
 full_scans|12
 pages_shared|4097
@@ -74,6 +75,7 @@ zero_pages_sharing|6552
 metadata_bytes|1803264
 general_profit|75378688
 pages_scanned|123456
+pages_skipped|65432
 pages_merged|20000
 scan_cpu_msecs|1234
 cpu_throttled|0
@@ -135,6 +137,7 @@ for bin in "$dyn" "$stat"; do
 		 "thp_split=never|sys/thp_split|never" \
 		 "salting=0|sys/salting|0" \
 		 "zero_across_domains=0|sys/zero_across_domains|0" \
+		 "smart_scan=0|sys/smart_scan|0" \
 		 "merge_across_nodes=0|sys/merge_across_nodes|0" \
 		 "scan_time_secs=0|sys/scan_time_secs|0" \
 		 "rate_max_pages=4194304|sys/rate_max_pages|4194304" \
@@ -156,14 +159,14 @@ for bin in "$dyn" "$stat"; do
 		   sleep_millisecs=1001 max_page_sharing=1 max_page_sharing=65537 \
 		   scan_mb_per_ghz=65537 rate_max_pages=0 rate_max_pages=4194305 \
 		   scan_time_secs=604801 max_cpu_percent=0 max_cpu_percent=101 \
-		   salting=3 zero_across_domains=2 merge_across_nodes=2 madvise=2 \
-		   max_page_sharing=99999999999999999999999 \
+		   salting=3 zero_across_domains=2 smart_scan=2 merge_across_nodes=2 \
+		   madvise=2 max_page_sharing=99999999999999999999999 \
 		   thp_split=sometimes thp_split=1 "thp_split=[never]" \
 		   "mem_thresholds=6 4 4 1" "mem_thresholds=6 4 2" \
 		   "mem_thresholds=6 4 2 1 0" "mem_thresholds=100 4 2 1" \
 		   "mem_thresholds=6 4 2 x" "mem_thresholds=1 2 3 4" \
 		   pages_shared=1 general_profit=0 version=9 estimate_pages=1 \
-		   estimate_zero_pages=1 memory_state=low group=5 \
+		   estimate_zero_pages=1 pages_skipped=0 memory_state=low group=5 \
 		   no_such_knob=1 ../sys/run=1 run "=1"; do
 		run 2 "set '$arg' is refused" "$ctl" set "$arg"
 		[ "$(snap)" = "$orig" ]
@@ -200,10 +203,11 @@ madvise=1" ]
 	[ "$out" = "6 4 2 1" ]
 	check $? "  the value only (got '$out')"
 	run 0 "get of every tunable" "$ctl" get
-	[ "$(echo "$out" | wc -l)" -eq 13 ] && grep -qx salting=2 <<< "$out" &&
+	[ "$(echo "$out" | wc -l)" -eq 14 ] && grep -qx salting=2 <<< "$out" &&
 		grep -qx zero_across_domains=1 <<< "$out" &&
+		grep -qx smart_scan=1 <<< "$out" &&
 		grep -qx merge_across_nodes=1 <<< "$out"
-	check $? "  13 lines, the new ones included"
+	check $? "  14 lines, the new ones included"
 	run 0 "get a counter" "$ctl" get pages_sharing
 	[ "$out" = pages_sharing=12291 ]
 	check $? "  prints it (got '$out')"
@@ -235,7 +239,8 @@ h = d["host"]
 assert h["pages_sharing"] == 12291 and h["general_profit"] == 75378688, h
 assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
 assert h["memory_state_entries"] == [1, 0, 0, 0], h
-assert h["version"] == "0.1.0" and len(h) == 37, len(h)
+assert h["smart_scan"] == 1 and h["pages_skipped"] == 65432, h
+assert h["version"] == "0.1.0" and len(h) == 39, len(h)
 assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
 assert d["thp_held_pages"] == 2048 and d["thp_held_mib"] == 8.0, d
 assert d["thp_split_candidates"] == 8 and d["thp_split"] == "pressure", d
@@ -334,6 +339,9 @@ assert d["processes"] is None, d'
 		[ "$(echo "$out" | grep -cE "$row")" -eq 2 ]
 		check $? "  row '$row' in both"
 	done
+	sed -n '/^=== /{n;p}' <<< "$out" | tail -1 |
+		grep -qE 'pshared CPU +0.0 % +\(scanning 0 pages/s, 0 skipped\)$'
+	check $? "  the second block has the visits made and skipped per second"
 	grep -q estimate <<< "$out"
 	[ $? -ne 0 ]
 	check $? "  no estimate row while run is 1"
@@ -351,6 +359,13 @@ assert d["processes"] is None, d'
 	run 0 "psharetop -b, a module without thp_dup_subpages" "$bin/psharetop" -b
 	! grep -q '^huge pages' <<< "$out" && grep -qE 'saved +73.6 MiB' <<< "$out"
 	check $? "  no huge pages row"
+	restore_fake
+	rm "$fake/sys/pages_skipped"
+	run 0 "psharetop -b -n 2 -d 1, a module without pages_skipped" \
+		"$bin/psharetop" -b -n 2 -d 1
+	sed -n '/^=== /{n;p}' <<< "$out" | tail -1 |
+		grep -qE 'pshared CPU +0.0 % +\(scanning 0 pages/s\)$'
+	check $? "  the visits made per second only"
 	restore_fake
 	run 0 "psharetop -h" "$bin/psharetop" -h
 	run 2 "psharetop -s bogus" "$bin/psharetop" -s bogus
@@ -549,6 +564,7 @@ done <<'EOF'
 pshare_info{version="0.1.0"} 1
 pshare_full_scans_total 12
 pshare_scanned_pages_total 123456
+pshare_skipped_pages_total 65432
 pshare_scan_cpu_seconds_total 1.234
 pshare_memory_state_entries_total{state="high"} 1
 pshare_memory_state_entries_total{state="low"} 0
@@ -567,6 +583,7 @@ pshare_tunable_thp_split{policy="pressure"} 1
 pshare_tunable_thp_split{policy="never"} 0
 pshare_tunable_madvise 1
 pshare_tunable_merge_across_nodes 1
+pshare_tunable_smart_scan 1
 pshare_page_size_bytes 4096
 pshare_process_list_success 1
 pshare_processes 3
