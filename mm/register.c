@@ -165,23 +165,19 @@ void pshare_estimate_clear(void)
 }
 
 /*
- * Size the hint table for the pages now registered. A new table holds no
- * hint: a page that smart_scan skips would put its hint back only at its
- * next visit, and until then a new twin would not find it. So every page
- * is visited at the next pass, and skips again as its age says after that.
+ * Every hint was dropped (a resize or a clear of the hint table): a page
+ * that smart_scan skips would put its hint back only at its next visit,
+ * and until then a new twin would not find it. So every page is visited
+ * at the next pass, and skips again as its age says after that.
  */
-static void pshare_hints_resize(void)
+static void pshare_hints_dropped(void)
 {
-	unsigned long gen = pshare_index_hint_generation();
 	struct pshare_range *r;
 	struct pshare_mm *pmm;
 	unsigned long idx;
 
 	lockdep_assert_held(&pshare_engine_lock);
 
-	pshare_index_resize(pshare_registered_pages);
-	if (gen == pshare_index_hint_generation())
-		return;
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
 			for (idx = 0; idx < r->npages; idx++)
@@ -189,6 +185,18 @@ static void pshare_hints_resize(void)
 			cond_resched();
 		}
 	}
+}
+
+/* Size the hint table for the pages now registered. */
+static void pshare_hints_resize(void)
+{
+	unsigned long gen = pshare_index_hint_generation();
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	pshare_index_resize(pshare_registered_pages);
+	if (gen != pshare_index_hint_generation())
+		pshare_hints_dropped();
 }
 
 /** pshare_range_by_id() - the registration with this id, or NULL */
@@ -1135,6 +1143,8 @@ int pshare_unmerge_all(void)
 		}
 	}
 	pshare_index_hint_clear();
+	/* After a signal, registrations not yet reset keep their classes. */
+	pshare_hints_dropped();
 	pshare_release_nodes();
 	if (atomic_long_read(&pshare_stats.stable_nodes))
 		pr_info("%ld merged pages remain (mapped by unregistered fork children, or not unmerged: see above); they hold the module until they go\n",
