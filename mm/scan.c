@@ -334,7 +334,7 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	struct page *page = NULL;
 	u32 *m = &r->meta[idx];
 	bool ksm_has_it = false, unique;
-	u32 age;
+	u32 age, est = 0;
 	u64 hash;
 
 	lockdep_assert_held(&pshare_engine_lock);
@@ -345,9 +345,15 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	r->pmm->scanned++;
 	if (*m & PSHARE_PM_GONE)
 		return;
-	pshare_meta_set_est(r, idx, 0);
-	if (!mmget_not_zero(mm))
+	/*
+	 * The estimate verdict changes once, at the end of the visit: cleared
+	 * here and set again there, the counters would dip in between, and a
+	 * lockless reader of estimate_pages would see the dip.
+	 */
+	if (!mmget_not_zero(mm)) {
+		pshare_meta_set_est(r, idx, 0);
 		return;
+	}
 	item = pshare_item_get(r, idx);
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
@@ -400,8 +406,7 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
 	if (READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE) {
 		/* Count what merging would save; touch nothing. */
-		pshare_meta_set_est(r, idx,
-				    pshare_merge_estimate(r, idx, page, hash));
+		est = pshare_merge_estimate(r, idx, page, hash);
 		goto out;
 	}
 	if (pshare_thp_protected(page)) {
@@ -425,6 +430,8 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 	if (unique && (*m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED)
 		pshare_scan_aged(r, idx, age);
 out:
+	if (!(*m & PSHARE_PM_GONE))
+		pshare_meta_set_est(r, idx, est);
 	if (page)
 		put_page(page);
 }

@@ -50,6 +50,23 @@ int main(void)
 	CHECK(t_wait_scans(3, 300) == 0, "scans");
 	t_expect_stat("estimate_pages", DUPS);
 	t_expect_stat("estimate_zero_pages", NZ);
+	/*
+	 * Settled, the figures hold while pshared goes on scanning: each read
+	 * (lockless) must see them, never a page's verdict in the middle of
+	 * its visit.
+	 */
+	for (i = 0; i < 400; i++) {
+		long e = t_sysfs("estimate_pages");
+		long z = t_sysfs("estimate_zero_pages");
+
+		bad += e != DUPS || z != NZ;
+		if (bad == 1 && (e != DUPS || z != NZ))
+			printf("  read %d: estimate_pages %ld, estimate_zero_pages %ld\n",
+			       i, e, z);
+		usleep(1000);
+	}
+	CHECK(bad == 0, "%d of 400 reads off the settled estimate", bad);
+	bad = 0;
 	t_expect_stat("pages_shared", 0);
 	t_expect_stat("pages_sharing", 0);
 	t_expect_stat("zero_pages_sharing", 0);
