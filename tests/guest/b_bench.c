@@ -3,7 +3,8 @@
  * b_bench: one benchmark run of one workload under one engine, the kernel's
  * KSM or pshare, with an oracle of the ideal saving; run by bench.sh.
  *
- *   b_bench -r RUN -w mixed|vmlike|unique -e ksm|pshare -M MODE [options]
+ *   b_bench -r RUN -w mixed|vmlike|unique -e ksm|pshare -M MODE [-k REP]
+ *           [-A scan-time] [options]
  *
  * Modes (how the engine is driven and when the run ends):
  *   budget    both engines held to -B percent of one CPU for -T seconds:
@@ -14,6 +15,15 @@
  *             pshare: no rate cap, 100% CPU) until the saving reaches 95%
  *             of the ideal and holds 3 s, or -T seconds
  *   scans     as fast as each goes, until -S more full scans, or -T s
+ *   steady    as converge until 95% of the ideal has held 3 s, then on as
+ *             fast as each goes over -S more full passes of the converged
+ *             workload, whose CPU (and pages scanned and skipped) it
+ *             reports per pass; or -T seconds in all
+ *
+ * -k REP: the repetition (1, 2, ...) this run is of, printed in every line.
+ * -A scan-time: the kernel's KSM with advisor_mode=scan-time (where it has
+ * one, as 6.12 does: ksmd then sets its own pages_to_scan; sleep_millisecs
+ * at its default, 20), set before ksmd starts and back to none at exit.
  *
  * Workloads (all private anonymous memory, small pages unless -H):
  *   mixed     -m MiB in one process: 15% zero pages, 40% duplicates (8
@@ -28,10 +38,12 @@
  *             a scanned page that never shares
  *
  * Output, on stdout: "BENCH-CSV: ..." samples (every 250 ms; 100 ms in
- * converge mode, 50 ms in scans mode) and one "BENCH-RESULT: key=value ..."
- * line, whose pass1_ns_per_page is the engine's CPU per page scanned over
- * the middle of its first pass (-1 where the engine does not count pages); the formats are
- * in tests/bench/report.sh. Every page's content is verified at the end; a
+ * converge and steady mode, 50 ms in scans mode) and one "BENCH-RESULT:
+ * key=value ..." line, whose pass1_ns_per_page is the engine's CPU per page
+ * scanned over the middle of its first pass and ns_per_page the same over
+ * the whole run (-1 where the engine does not count pages: the 6.1 ksmd,
+ * whose KSM has no pages_scanned); the formats are in
+ * tests/bench/report.sh. Every page's content is verified at the end; a
  * mismatch fails the run (exit 1). The oracle's ideal saving is the number
  * of pages minus the number of distinct contents, counted by the workload.
  */
@@ -52,17 +64,17 @@
 #define BENCH_SALT	7
 
 enum engine { ENG_KSM, ENG_PSHARE };
-enum mode { MODE_BUDGET, MODE_CONVERGE, MODE_SCANS };
+enum mode { MODE_BUDGET, MODE_CONVERGE, MODE_SCANS, MODE_STEADY };
 
 static struct {
-	const char *run, *workload;
+	const char *run, *workload, *advisor;
 	enum engine eng;
 	enum mode mode;
 	long mib, budget_pct, window_s, to_scan, scans;
-	long vms, files_mib, heap_mib, zero_mib;
+	long vms, files_mib, heap_mib, zero_mib, rep;
 	int thp;
 } opt = {
-	.run = "run", .workload = "mixed", .mib = 256, .budget_pct = 20,
+	.run = "run", .workload = "mixed", .mib = 256, .budget_pct = 20, .rep = 1,
 	.window_s = 20, .to_scan = 1000, .scans = 2, .vms = 4,
 	.files_mib = 48, .heap_mib = 16, .zero_mib = 8,
 };
@@ -114,6 +126,43 @@ static long eng_full_scans(void)
 				    t_sysfs("full_scans");
 }
 
+/* Visits smart_scan skipped so far; -1 where the engine does not say. */
+static long eng_skipped(void)
+{
+	return opt.eng == ENG_KSM ? t_ksm("pages_skipped") :
+				    t_sysfs("pages_skipped");
+}
+
+/* The engine's smart_scan setting, -1 where it has none (the 6.1 KSM). */
+static long eng_smart_scan(void)
+{
+	return opt.eng == ENG_KSM ? t_ksm("smart_scan") : t_sysfs("smart_scan");
+}
+
+#define KSM_ADVISOR	"/sys/kernel/mm/ksm/advisor_mode"
+
+/* The kernel KSM's advisor_mode, the one in brackets; "-" if it has none. */
+static const char *ksm_advisor(void)
+{
+	static char buf[64];
+	char *a, *b;
+
+	if (t_read_file(KSM_ADVISOR, buf, sizeof(buf)) < 0)
+		return "-";
+	a = strchr(buf, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!a || !b)
+		return "-";
+	*b = 0;
+	return a + 1;
+}
+
+/* At exit: the kernel's KSM back to advisor_mode none, if -A changed it. */
+static void ksm_advisor_off(void)
+{
+	t_write_file(KSM_ADVISOR, "none");
+}
+
 /*
  * Metadata bytes. pshare counts its own. The kernel's KSM has one 64-byte
  * ksm_rmap_item per page it tracks (shared + sharing + unshared + volatile
@@ -140,6 +189,22 @@ static void eng_setup(void)
 		t_sysfs_set("run", 0);
 		t_ksm_set("run", 2);
 		t_ksm_set("use_zero_pages", 0);
+		if (opt.advisor) {
+			/*
+			 * The advisor owns pages_to_scan (writes to it fail
+			 * while it is on) and paces ksmd by it, at the
+			 * default sleep_millisecs.
+			 */
+			atexit(ksm_advisor_off);
+			CHECK(!t_write_file(KSM_ADVISOR, opt.advisor),
+			      "cannot set advisor_mode %s", opt.advisor);
+			t_ksm_set("sleep_millisecs", 20);
+			ksm_to_scan = t_ksm("pages_to_scan");
+			eng_pid = t_thread_pid("ksmd");
+			return;
+		}
+		/* Off, should a run before have left it on (none: no-op). */
+		t_write_file(KSM_ADVISOR, "none");
 		if (opt.mode == MODE_BUDGET) {
 			/* A first guess; the governor corrects it. */
 			ksm_to_scan = 400;
@@ -562,6 +627,38 @@ struct sample {
 	long saved, scanned, meta, huge_kb;
 };
 
+/*
+ * Steady mode: 0 converging, 1 converged and waiting for the end of the
+ * pass under way, 2 measuring from that end over -S more full passes,
+ * 3 done. At each end, a: where the measurement starts, b: where it ends.
+ */
+static struct {
+	int phase;
+	long fs_a, scan_a, scan_b, skip_a, skip_b, fs_seen;
+	double cpu_a, cpu_b, t_a, t_b;
+} st;
+
+/* Steady mode, phases 1 and 2: look for the end of a full pass. */
+static void steady_poll(void)
+{
+	long fs = eng_full_scans();
+
+	if (st.phase == 1 && fs != st.fs_seen) {
+		st.cpu_a = eng_cpu();
+		st.t_a = t_now();
+		st.scan_a = eng_scanned();
+		st.skip_a = eng_skipped();
+		st.fs_a = fs;
+		st.phase = 2;
+	} else if (st.phase == 2 && fs - st.fs_a >= opt.scans) {
+		st.cpu_b = eng_cpu();
+		st.t_b = t_now();
+		st.scan_b = eng_scanned();
+		st.skip_b = eng_skipped();
+		st.phase = 3;
+	}
+}
+
 static void take(struct sample *s, double t0, double cpu0, long scan0)
 {
 	s->t = t_now() - t0;
@@ -580,11 +677,13 @@ int main(int argc, char **argv)
 	struct sample s = { 0 }, prev;
 	double t0, cpu0, cpu95 = -1, t95 = -1, interval, pass1 = -1;
 	double p1_cpu[2] = { -1, -1 };
+	double per_pass = -1, steady_ns = -1, nsrun = -1, pass_s = -1;
 	long p1_scan[2] = { -1, -1 };
-	long ideal, scan0, scans0, huge0, bad, registered;
+	long ideal, scan0, scans0, skip0, huge0, bad, registered, skipped;
+	long steady_skipped = -1;
 	int c, vmlike;
 
-	while ((c = getopt(argc, argv, "r:w:e:M:m:B:T:P:S:n:f:p:z:H")) != -1) {
+	while ((c = getopt(argc, argv, "r:w:e:M:m:B:T:P:S:n:f:p:z:Hk:A:")) != -1) {
 		switch (c) {
 		case 'r': opt.run = optarg; break;
 		case 'w': opt.workload = optarg; break;
@@ -592,6 +691,7 @@ int main(int argc, char **argv)
 		case 'M':
 			opt.mode = !strcmp(optarg, "budget") ? MODE_BUDGET :
 				   !strcmp(optarg, "converge") ? MODE_CONVERGE :
+				   !strcmp(optarg, "steady") ? MODE_STEADY :
 				   MODE_SCANS;
 			break;
 		case 'm': opt.mib = atol(optarg); break;
@@ -604,6 +704,8 @@ int main(int argc, char **argv)
 		case 'p': opt.heap_mib = atol(optarg); break;
 		case 'z': opt.zero_mib = atol(optarg); break;
 		case 'H': opt.thp = 1; break;
+		case 'k': opt.rep = atol(optarg); break;
+		case 'A': opt.advisor = optarg; break;
 		default: return 2;
 		}
 	}
@@ -612,6 +714,8 @@ int main(int argc, char **argv)
 	vmlike = !strcmp(opt.workload, "vmlike");
 	eng_setup();
 	CHECK(eng_pid > 0, "no %s thread", eng_name());
+	if (t_failures)
+		return t_end();
 
 	if (vmlike) {
 		ideal = vmlike_start();
@@ -629,24 +733,32 @@ int main(int argc, char **argv)
 						    volatile_writer, &single);
 	}
 
-	interval = opt.mode == MODE_CONVERGE ? 0.1 :
+	interval = opt.mode == MODE_CONVERGE || opt.mode == MODE_STEADY ? 0.1 :
 		   opt.mode == MODE_SCANS ? 0.05 : 0.25;
 	huge0 = t_meminfo("AnonHugePages");
 	scan0 = eng_scanned();
 	scans0 = eng_full_scans();
+	skip0 = eng_skipped();
 	cpu0 = eng_cpu();
 	t0 = t_now();
 	eng_start();
 	for (;;) {
 		double target = s.t + interval;
 
-		while (t_now() - t0 < target)
-			usleep(10000);
+		/* Steady mode polls the pass counter closely: 2 ms. */
+		while (t_now() - t0 < target) {
+			if (st.phase == 1 || st.phase == 2) {
+				steady_poll();
+				usleep(2000);
+			} else {
+				usleep(10000);
+			}
+		}
 		prev = s;
 		take(&s, t0, cpu0, scan0);
-		printf("BENCH-CSV: %s,%s,%s,%ld,%.2f,%.3f,%ld,%ld,%ld,%ld,%ld\n",
+		printf("BENCH-CSV: %s,%s,%s,%ld,%.2f,%.3f,%ld,%ld,%ld,%ld,%ld,%ld\n",
 		       opt.run, opt.workload, eng_name(), opt.mib, s.t, s.cpu,
-		       s.saved, ideal, s.scanned, s.meta, s.huge_kb);
+		       s.saved, ideal, s.scanned, s.meta, s.huge_kb, opt.rep);
 		/*
 		 * The first pass's cost per page: CPU over pages scanned from
 		 * the sample past 10% of the pages to the last before 90%.
@@ -669,6 +781,13 @@ int main(int argc, char **argv)
 			ksm_govern((s.cpu - prev.cpu) / (s.t - prev.t));
 		if (opt.mode == MODE_CONVERGE && t95 >= 0 && s.t - t95 >= 3)
 			break;
+		if (opt.mode == MODE_STEADY && st.phase == 0 && t95 >= 0 &&
+		    s.t - t95 >= 3) {
+			st.fs_seen = eng_full_scans();
+			st.phase = 1;
+		}
+		if (opt.mode == MODE_STEADY && st.phase == 3)
+			break;
 		if (opt.mode == MODE_SCANS &&
 		    eng_full_scans() - scans0 >= opt.scans)
 			break;
@@ -683,13 +802,33 @@ int main(int argc, char **argv)
 	CHECK(bad == 0, "%ld pages (vmlike: guests) with wrong content", bad);
 	if (p1_cpu[0] >= 0 && p1_scan[1] > p1_scan[0])
 		pass1 = (p1_cpu[1] - p1_cpu[0]) * 1e9 / (p1_scan[1] - p1_scan[0]);
-	printf("BENCH-RESULT: run=%s engine=%s workload=%s mib=%ld window_s=%.2f cpu_s=%.3f budget_pct=%ld saved=%ld ideal=%ld scanned=%ld metadata_bytes=%ld registered=%ld anon_huge_kb_start=%ld anon_huge_kb_end=%ld cpu_to_95_s=%.3f t_to_95_s=%.2f full_scans=%ld ksm_pages_to_scan=%ld pass1_ns_per_page=%.0f verified=%s\n",
-	       opt.run, eng_name(), opt.workload, opt.mib, s.t, s.cpu,
+	if (s.scanned > 0)
+		nsrun = s.cpu * 1e9 / s.scanned;
+	skipped = eng_skipped();
+	skipped = skipped >= 0 && skip0 >= 0 ? skipped - skip0 : -1;
+	if (st.phase == 3 && opt.scans > 0) {
+		per_pass = (st.cpu_b - st.cpu_a) / opt.scans;
+		pass_s = (st.t_b - st.t_a) / opt.scans;
+		if (st.scan_a >= 0 && st.scan_b > st.scan_a)
+			steady_ns = (st.cpu_b - st.cpu_a) * 1e9 /
+				    (st.scan_b - st.scan_a);
+		if (st.skip_a >= 0 && st.skip_b >= 0)
+			steady_skipped = st.skip_b - st.skip_a;
+	}
+	if (opt.eng == ENG_KSM && opt.advisor)
+		ksm_to_scan = t_ksm("pages_to_scan");
+	printf("BENCH-RESULT: run=%s engine=%s rep=%ld workload=%s mib=%ld window_s=%.2f cpu_s=%.3f budget_pct=%ld saved=%ld ideal=%ld scanned=%ld skipped=%ld metadata_bytes=%ld registered=%ld anon_huge_kb_start=%ld anon_huge_kb_end=%ld cpu_to_95_s=%.3f t_to_95_s=%.2f full_scans=%ld ksm_pages_to_scan=%ld smart_scan=%ld ksm_advisor=%s pass1_ns_per_page=%.0f ns_per_page=%.0f",
+	       opt.run, eng_name(), opt.rep, opt.workload, opt.mib, s.t, s.cpu,
 	       opt.mode == MODE_BUDGET ? opt.budget_pct : 100, s.saved,
-	       ideal, s.scanned, s.meta, registered, huge0, s.huge_kb, cpu95,
-	       t95, eng_full_scans() - scans0,
-	       opt.eng == ENG_KSM ? ksm_to_scan : -1, pass1,
-	       bad ? "FAIL" : "ok");
+	       ideal, s.scanned, skipped, s.meta, registered, huge0, s.huge_kb,
+	       cpu95, t95, eng_full_scans() - scans0,
+	       opt.eng == ENG_KSM ? ksm_to_scan : -1, eng_smart_scan(),
+	       opt.eng == ENG_KSM ? ksm_advisor() : "-", pass1, nsrun);
+	if (opt.mode == MODE_STEADY)
+		printf(" steady_passes=%ld steady_s_per_pass=%.3f steady_cpu_per_pass_s=%.4f steady_ns_per_scanned_page=%.0f steady_skipped=%ld",
+		       st.phase == 3 ? opt.scans : -1, pass_s, per_pass,
+		       steady_ns, steady_skipped);
+	printf(" verified=%s\n", bad ? "FAIL" : "ok");
 	if (!vmlike) {
 		if (opt.eng == ENG_PSHARE)
 			t_unregister(single.mem, single.pages * PAGE_SZ);

@@ -3,16 +3,26 @@
 # The benchmark inside the guest: every workload under the kernel's KSM,
 # then under pshare, in one boot; see tests/bench/run.
 #
-#   bench.sh [full|quick] [BUDGET_PCT] [WINDOW_S]
+#   bench.sh [full|quick] [BUDGET_PCT] [WINDOW_S] [REPEAT]
 #
 # full (make bench): the runs of Documentation/performance.rst. quick: the
-# same runs at 1/16 of the size with short windows, for make check. Exits
+# same runs at 1/16 of the size with short windows, for make check. The
+# whole list of runs is made REPEAT times (default 1), repetition 1 first;
+# every result line carries its repetition (rep=K, and the last column of
+# BENCH-CSV), and report.sh decides the goals on the medians. Exits
 # non-zero if any run failed (a page with wrong content, a setup error).
 set -u
 size=${1:-full}
 budget=${2:-20}
 window=${3:-20}
+repeat=${4:-1}
 failed=0
+
+case "$repeat" in
+''|*[!0-9]*|0*)
+	echo "bench: REPEAT must be a positive number, not '$repeat'"
+	exit 2 ;;
+esac
 
 if [ "$size" = quick ]; then
 	# Timings under KASAN and lockdep mean nothing: the stock boot only.
@@ -56,27 +66,42 @@ else
 	failed=1
 fi
 
-# run NAME ARGS...: the run under each engine, the kernel's KSM first.
+# run NAME ARGS...: the run under each engine, the kernel's KSM first, as
+# repetition $rep.
 run() {
 	name=$1
 	shift
 	for e in ksm pshare; do
-		echo "bench: $name $e: b_bench $*"
-		b_bench -r "$name" -e $e "$@" || failed=1
+		echo "bench: $name $e (repetition $rep of $repeat): b_bench $*"
+		b_bench -r "$name" -k "$rep" -e $e "$@" || failed=1
 	done
 }
 
 m=$((256 / div))
-run mixed-256-budget -w mixed -m $m -M budget -B "$budget" -T "$window"
-# shellcheck disable=SC2086
-run vmlike-budget -w vmlike $vmopts -M budget -B "$budget" -T "$window"
-run mixed-256-converge -w mixed -m $m -M converge -T $timeout
-# shellcheck disable=SC2086
-run vmlike-converge -w vmlike $vmopts -M converge -T $timeout
-run unique-256 -w unique -m $m -M scans -S 2 -T $timeout
-run thp-256 -w mixed -m $m -H -M scans -S 3 -T $timeout
-for s in $scales; do
-	run scale-$s -w mixed -m $((s / div)) -M scans -S 2 -T $timeout
+rep=1
+while [ $rep -le "$repeat" ]; do
+	echo "bench: === repetition $rep of $repeat"
+	run mixed-256-budget -w mixed -m $m -M budget -B "$budget" -T "$window"
+	# shellcheck disable=SC2086
+	run vmlike-budget -w vmlike $vmopts -M budget -B "$budget" -T "$window"
+	run mixed-256-converge -w mixed -m $m -M converge -T $timeout
+	# shellcheck disable=SC2086
+	run vmlike-converge -w vmlike $vmopts -M converge -T $timeout
+	# The same against the kernel KSM's own pacing, where it has one.
+	if [ -f $k/advisor_mode ]; then
+		# shellcheck disable=SC2086
+		run vmlike-converge-advisor -w vmlike $vmopts -M converge \
+			-A scan-time -T $timeout
+	elif [ $rep -eq 1 ]; then
+		echo "bench: vmlike-converge-advisor skipped: this kernel's KSM has no advisor_mode (6.12's has)"
+	fi
+	run steady-256 -w mixed -m $m -M steady -S 3 -T $timeout
+	run unique-256 -w unique -m $m -M scans -S 2 -T $timeout
+	run thp-256 -w mixed -m $m -H -M scans -S 3 -T $timeout
+	for s in $scales; do
+		run "scale-$s" -w mixed -m $((s / div)) -M scans -S 2 -T $timeout
+	done
+	rep=$((rep + 1))
 done
 for d in $swaps; do swapon "$d"; done
 echo "$numa" > /proc/sys/kernel/numa_balancing 2>/dev/null
