@@ -14,11 +14,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/highmem.h>
+#include <linux/hash.h>
 #include <linux/huge_mm.h>
 #include <linux/ksm.h>
 #include <linux/mm_inline.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pagemap.h>
+#include <linux/random.h>
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/xxhash.h>
@@ -29,6 +31,8 @@
 #include "symbols.h"
 
 u64 pshare_zero_hash __ro_after_init;
+/* Where pshare_ops_thp_sample() reads: a secret of this load. */
+static u64 pshare_sample_seed __ro_after_init;
 
 /* put_anon_vma() */
 void pshare_ops_put_anon_vma(struct anon_vma *anon_vma)
@@ -147,6 +151,48 @@ u64 pshare_ops_hash(struct page *page)
 	kunmap_local(addr);
 	return hash;
 }
+
+/*
+ * Cache lines read of each subpage by pshare_ops_thp_sample(): 2 of the 64,
+ * 1/32 of the huge page.
+ */
+#define PSHARE_SAMPLE_LINE	64
+#define PSHARE_SAMPLE_LINES	(PAGE_SIZE / PSHARE_SAMPLE_LINE)
+
+/**
+ * pshare_ops_thp_sample() - hash a sample of every subpage of a huge page
+ * @head: the first page of a PMD-sized folio, referenced
+ *
+ * Two cache lines of each subpage, at places that a secret drawn at load
+ * and the subpage's number choose, so that no program can tell which of
+ * its bytes the sample never reads. Two samples of an unchanged huge page
+ * are equal; a change is seen if it touches a line the sample reads.
+ *
+ * Return: the xxh64 of the lines read.
+ */
+u64 pshare_ops_thp_sample(struct page *head)
+{
+	struct folio *folio = page_folio(head);
+	u32 seed = (u32)pshare_sample_seed;
+	struct xxh64_state state;
+	long i, nr = folio_nr_pages(folio);
+
+	xxh64_reset(&state, pshare_sample_seed);
+	for (i = 0; i < nr; i++) {
+		const u8 *addr = kmap_local_page(folio_page(folio, i));
+		u32 a = hash_32(seed + i, ilog2(PSHARE_SAMPLE_LINES));
+		/* The other half of the page, so never the same line. */
+		u32 b = a ^ (PSHARE_SAMPLE_LINES / 2);
+
+		xxh64_update(&state, addr + a * PSHARE_SAMPLE_LINE,
+			     PSHARE_SAMPLE_LINE);
+		xxh64_update(&state, addr + b * PSHARE_SAMPLE_LINE,
+			     PSHARE_SAMPLE_LINE);
+		kunmap_local(addr);
+	}
+	return xxh64_digest(&state);
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_ops_thp_sample);
 
 /**
  * pshare_ops_page_busy() - does someone beyond its mappings hold the page?
@@ -478,10 +524,11 @@ int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr)
 	return (ret & VM_FAULT_OOM) ? -ENOMEM : 0;
 }
 
-/** pshare_ops_init() - compute the zero page's hash */
+/** pshare_ops_init() - compute the zero page's hash, draw the sample secret */
 int pshare_ops_init(void)
 {
 	pshare_zero_hash = pshare_ops_hash(ZERO_PAGE(0));
+	pshare_sample_seed = get_random_u64();
 	return 0;
 }
 

@@ -148,6 +148,8 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @stable_nodes: merged pages pshare created and still tracks
  * @pages_scanned: page visits by the scanner
  * @thp_scanned: visits of PMD-mapped huge pages (counted once per visit)
+ * @thp_skipped: visits of huge pages kept whole that a sample found
+ *		 unchanged, whose subpages were skipped (smart_scan)
  * @thp_splits: huge pages pshare split to share their subpages
  * @thp_split_candidates: huge pages now recorded as worth splitting
  * @thp_dup_subpages: duplicate subpages held inside those candidates
@@ -178,6 +180,7 @@ struct pshare_stats {
 	atomic_long_t stable_nodes;
 	atomic_long_t pages_scanned;
 	atomic_long_t thp_scanned;
+	atomic_long_t thp_skipped;
 	atomic_long_t thp_splits;
 	atomic_long_t thp_split_candidates;
 	atomic_long_t thp_dup_subpages;
@@ -243,6 +246,13 @@ struct pshare_mm;
  * @thp_dups: duplicate subpages found in that huge page so far
  * @thp_claim: a huge page pshare split while merging, whose subpages the
  *	       kernel may have mapped to the zero page itself (6.12), or 0
+ * @thp_noted: subpages of the huge page at @thp_addr noted in this visit
+ * @thp_sample: sample of the huge page at @thp_sample_addr, taken as its
+ *		visit began (PSHARE_THP_SIG_* form), or 0
+ * @thp_sample_addr: the huge page that @thp_sample is of
+ * @thp_sig: for each 2 MiB block the range spans, the sample of its huge
+ *	     page at its last whole visit, and the visits skipped since; see
+ *	     PSHARE_THP_SIG_*; under pshare_engine_lock
  *
  * The rate fields are under pshare_engine_lock, and belong to rate.c and
  * scan.c.
@@ -268,7 +278,27 @@ struct pshare_range {
 	unsigned long thp_addr;
 	unsigned int thp_dups;
 	unsigned long thp_claim;
+	unsigned int thp_noted;
+	u32 thp_sample;
+	unsigned long thp_sample_addr;
+	u32 *thp_sig;
 };
+
+/*
+ * An entry of &pshare_range.thp_sig: bits 0-2, visits skipped in a row
+ * since the last whole visit; bit 3, the rest is valid; bits 4-31, the top
+ * of the low half of the huge page's sample (thp.c).
+ */
+#define PSHARE_THP_SIG_SKIPS	0x7u
+#define PSHARE_THP_SIG_VALID	0x8u
+#define PSHARE_THP_SIG(h)	((u32)(h) & ~0xfu)
+
+/* Entries of @r's thp_sig: the 2 MiB blocks that [start, end) touches. */
+static inline unsigned long pshare_thp_blocks(const struct pshare_range *r)
+{
+	return (ALIGN(r->end, HPAGE_PMD_SIZE) -
+		ALIGN_DOWN(r->start, HPAGE_PMD_SIZE)) >> HPAGE_PMD_SHIFT;
+}
 
 /* The user address of page @idx of @r, and back. */
 static inline unsigned long pshare_page_addr(const struct pshare_range *r,
@@ -543,6 +573,7 @@ bool pshare_thp_protected(struct page *page);
 void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 		     struct page *page, u64 hash);
 void pshare_thp_leave(struct pshare_range *r);
+unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx);
 void pshare_thp_forget(struct pshare_range *r);
 void pshare_thp_epoch_done(void);
 void pshare_thp_relieve(unsigned int max_thps);

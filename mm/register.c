@@ -142,6 +142,33 @@ void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est)
 	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_EST) | est;
 }
 
+/*
+ * Call @fn on every registration, with a chance to reschedule after each.
+ * Context: pshare_engine_lock held.
+ */
+static void pshare_ranges_walk(void (*fn)(struct pshare_range *r))
+{
+	struct pshare_range *r;
+	struct pshare_mm *pmm;
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	list_for_each_entry(pmm, &pshare_mms, link) {
+		list_for_each_entry(r, &pmm->ranges, link) {
+			fn(r);
+			cond_resched();
+		}
+	}
+}
+
+static void pshare_range_estimate_clear(struct pshare_range *r)
+{
+	unsigned long idx;
+
+	for (idx = 0; idx < r->npages; idx++)
+		pshare_meta_set_est(r, idx, 0);
+}
+
 /**
  * pshare_estimate_clear() - forget every estimate verdict
  *
@@ -149,42 +176,28 @@ void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est)
  */
 void pshare_estimate_clear(void)
 {
-	struct pshare_range *r;
-	struct pshare_mm *pmm;
-	unsigned long idx;
-
-	lockdep_assert_held(&pshare_engine_lock);
-
-	list_for_each_entry(pmm, &pshare_mms, link) {
-		list_for_each_entry(r, &pmm->ranges, link) {
-			for (idx = 0; idx < r->npages; idx++)
-				pshare_meta_set_est(r, idx, 0);
-			cond_resched();
-		}
-	}
+	pshare_ranges_walk(pshare_range_estimate_clear);
 }
 
 /*
  * Every hint was dropped (a resize or a clear of the hint table): a page
- * that smart_scan skips would put its hint back only at its next visit,
- * and until then a new twin would not find it. So every page is visited
- * at the next pass, and skips again as its age says after that.
+ * that smart_scan skips, alone or in its huge page, would put its hint
+ * back only at its next visit, and until then a new twin would not find
+ * it. So every page is visited at the next pass, and skips again as its
+ * age says after that; every huge page is visited whole.
  */
-static void pshare_hints_dropped(void)
+static void pshare_range_hints_dropped(struct pshare_range *r)
 {
-	struct pshare_range *r;
-	struct pshare_mm *pmm;
 	unsigned long idx;
 
-	lockdep_assert_held(&pshare_engine_lock);
+	for (idx = 0; idx < r->npages; idx++)
+		r->meta[idx] &= ~PSHARE_PM_SKIP;
+	memset(r->thp_sig, 0, pshare_thp_blocks(r) * sizeof(u32));
+}
 
-	list_for_each_entry(pmm, &pshare_mms, link) {
-		list_for_each_entry(r, &pmm->ranges, link) {
-			for (idx = 0; idx < r->npages; idx++)
-				r->meta[idx] &= ~PSHARE_PM_SKIP;
-			cond_resched();
-		}
-	}
+static void pshare_hints_dropped(void)
+{
+	pshare_ranges_walk(pshare_range_hints_dropped);
 }
 
 /* Size the hint table for the pages now registered. */
@@ -412,6 +425,10 @@ static void pshare_range_release(struct pshare_range *r)
 	if (r->meta) {
 		pshare_meta_freed(r->meta, r->npages * sizeof(u32));
 		kvfree(r->meta);
+	}
+	if (r->thp_sig) {
+		pshare_meta_freed(r->thp_sig, pshare_thp_blocks(r) * sizeof(u32));
+		kvfree(r->thp_sig);
 	}
 	pshare_meta_freed(r, sizeof(*r));
 	kfree(r);
@@ -744,7 +761,10 @@ static struct pshare_range *pshare_range_alloc(unsigned long start,
 		pshare_meta_alloced(r->meta, npages * sizeof(u32));
 	if (r->chunks)
 		pshare_meta_alloced(r->chunks, pshare_nr_chunks(r) * sizeof(void *));
-	if (!r->meta || !r->chunks) {
+	r->thp_sig = pshare_calloc_array(pshare_thp_blocks(r), sizeof(u32));
+	if (r->thp_sig)
+		pshare_meta_alloced(r->thp_sig, pshare_thp_blocks(r) * sizeof(u32));
+	if (!r->meta || !r->chunks || !r->thp_sig) {
 		pshare_range_release(r);
 		return ERR_PTR(-ENOMEM);
 	}

@@ -465,10 +465,13 @@ void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
 	pshare_scan_one(r, idx, true);
 }
 
-/* Scan the page under @r's cursor, and move the cursor on. */
-static void pshare_scan_step(struct pshare_range *r)
+/*
+ * Scan the page under @r's cursor, or skip the unchanged huge page there,
+ * and move the cursor on. Returns the pages visited or skipped.
+ */
+static unsigned long pshare_scan_step(struct pshare_range *r)
 {
-	unsigned long idx = r->cursor;
+	unsigned long idx = r->cursor, n;
 	unsigned long addr = pshare_page_addr(r, idx);
 
 	/* Leaving a huge page: record what it holds. */
@@ -476,16 +479,24 @@ static void pshare_scan_step(struct pshare_range *r)
 		pshare_thp_leave(r);
 	if (r->thp_claim && (addr & HPAGE_PMD_MASK) != r->thp_claim)
 		r->thp_claim = 0;
-	if (++r->cursor >= r->npages) {
+	n = pshare_thp_skip(r, idx);
+	r->cursor += n ? n : 1;
+	if (r->cursor >= r->npages) {
 		r->cursor = 0;
 		pshare_scan_drain(false);
 	}
-	pshare_scan_page(r, idx);
+	if (!n) {
+		pshare_scan_page(r, idx);
+		n = 1;
+	}
 	if (r->cursor == 0)
 		pshare_thp_leave(r);	/* one registration, one THP */
-	if (r->epoch_left && !--r->epoch_left &&
-	    !--pshare_cursor.epoch_pending)
-		pshare_scan_epoch_done();
+	if (r->epoch_left) {
+		r->epoch_left -= min(n, r->epoch_left);
+		if (!r->epoch_left && !--pshare_cursor.epoch_pending)
+			pshare_scan_epoch_done();
+	}
+	return n;
 }
 
 /*
@@ -514,7 +525,7 @@ static bool pshare_scan_resched(struct pshare_range *r)
 static void pshare_scan_serve(u64 deadline)
 {
 	unsigned long idle = 0;	/* registrations in a row with no credit */
-	unsigned int n = 0;
+	unsigned int steps = 0;
 
 	if (!pshare_cursor.range)
 		pshare_cursor.range = pshare_next_range(NULL);
@@ -533,11 +544,15 @@ static void pshare_scan_serve(u64 deadline)
 			continue;
 		}
 		idle = 0;
-		for (turn = 0; turn < PSHARE_TURN_PAGES &&
-		     r->credit >= PSHARE_CREDIT_PAGE; turn++) {
-			pshare_scan_step(r);
-			r->credit -= PSHARE_CREDIT_PAGE;
-			if (!(++n % 32) && ktime_get_ns() > deadline)
+		turn = 0;
+		while (turn < PSHARE_TURN_PAGES &&
+		       r->credit >= PSHARE_CREDIT_PAGE) {
+			unsigned long n = pshare_scan_step(r);
+
+			/* A skipped huge page costs its pages' credit. */
+			turn += n;
+			r->credit -= (s64)n * PSHARE_CREDIT_PAGE;
+			if (!(++steps % 32) && ktime_get_ns() > deadline)
 				goto out;
 			if (need_resched() && !pshare_scan_resched(r))
 				break;

@@ -138,7 +138,9 @@ PSHARE_TUNABLE(zero_across_domains);
  * smart_scan: 1 (the default) visits a page that stayed unique and
  * unchanged for 3 visits in a row less often, skipping up to 7 visits in a
  * row as it ages, like the kernel KSM's smart_scan (pages_skipped counts
- * them); 0 visits every page at every pass.
+ * them), and skips the subpages of a huge page kept whole while a sample
+ * of it shows no change, up to 7 visits in a row (thp_skipped); 0 visits
+ * every page at every pass.
  */
 PSHARE_TUNABLE(smart_scan);
 
@@ -420,6 +422,8 @@ PSHARE_COUNTER(pages_merged);
 PSHARE_COUNTER(pages_scanned);
 /* thp_scanned: visits of huge pages kept whole (one per huge page). */
 PSHARE_COUNTER(thp_scanned);
+/* thp_skipped: visits of huge pages that a sample found unchanged. */
+PSHARE_COUNTER(thp_skipped);
 /*
  * thp_splits: huge pages pshare split to share their subpages (not named
  * thp_split: that is the policy).
@@ -510,6 +514,7 @@ static struct attribute *pshare_attrs[] = {
 	&pages_scanned_attr.attr,
 	&pages_merged_attr.attr,
 	&thp_scanned_attr.attr,
+	&thp_skipped_attr.attr,
 	&thp_splits_attr.attr,
 	&thp_split_candidates_attr.attr,
 	&thp_dup_subpages_attr.attr,

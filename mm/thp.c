@@ -34,6 +34,19 @@
  * The candidates live in a fixed table of PSHARE_THP_CANDIDATES entries (a
  * THP of 2 MiB each); when it is full, a new candidate replaces the one
  * with the fewest duplicates if it has more. Under pshare_engine_lock.
+ *
+ * Waiting for pressure costs little. With smart_scan on, a THP kept whole
+ * and seen whole at a visit, every subpage hashed and looked up, is at the
+ * following visits first sampled (pshare_ops_thp_sample(): two cache lines
+ * of each subpage, 1/32 of it, at places a secret of the load chooses). If
+ * the sample is the one taken as its last whole visit began, the visit
+ * skips its 512 subpages: their hints stay in the index, where twins find
+ * them, and its candidate record stays as it was. After
+ * PSHARE_THP_SIG_SKIPS such visits in a row the next is whole again, and
+ * so is every visit while memory is short, in the estimate mode, and after
+ * the hints were dropped: the candidates are current when they are needed,
+ * and a change that the sample does not see is seen eight visits later at
+ * the most.
  */
 
 #define PSHARE_THP_CANDIDATES	1024
@@ -75,6 +88,13 @@ static void pshare_cand_set_dups(struct pshare_thp_candidate *c, u32 dups)
 	if (!WARN_ON_ONCE(!r))
 		r->pmm->thp_dups += (long)dups - (long)c->dups;
 	c->dups = dups;
+}
+
+/* The entry of @r's thp_sig for the 2 MiB block at @haddr. */
+static u32 *pshare_thp_sig(struct pshare_range *r, unsigned long haddr)
+{
+	return &r->thp_sig[(haddr - ALIGN_DOWN(r->start, HPAGE_PMD_SIZE)) >>
+			   HPAGE_PMD_SHIFT];
 }
 
 static void pshare_cand_remove(unsigned int i)
@@ -142,8 +162,102 @@ void pshare_thp_leave(struct pshare_range *r)
 	if (!r->thp_addr)
 		return;
 	pshare_cand_update(r, r->thp_addr, r->thp_dups);
+	/* Seen whole: later visits may compare samples and skip it. */
+	if (r->thp_noted == HPAGE_PMD_NR && r->thp_sample &&
+	    r->thp_sample_addr == r->thp_addr)
+		*pshare_thp_sig(r, r->thp_addr) = r->thp_sample;
 	r->thp_addr = 0;
 	r->thp_dups = 0;
+	r->thp_noted = 0;
+	r->thp_sample = 0;
+}
+
+/*
+ * The first page of the THP at @haddr of @r, referenced, if it is mapped
+ * there by a PMD and kept whole; else NULL.
+ */
+static struct page *pshare_thp_head(struct pshare_range *r,
+				    unsigned long haddr)
+{
+	struct mm_struct *mm = r->pmm->mm;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+
+	if (READ_ONCE(r->pmm->dead) || !mmget_not_zero(mm))
+		return NULL;
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, haddr);
+	if (vma)
+		page = pshare_ops_get_page(vma, haddr);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (page && (!pshare_thp_protected(page) ||
+		     folio_nr_pages(page_folio(page)) != HPAGE_PMD_NR ||
+		     folio_page(page_folio(page), 0) != page)) {
+		put_page(page);
+		page = NULL;
+	}
+	return page;
+}
+
+/**
+ * pshare_thp_skip() - skip an unchanged huge page at @r's cursor?
+ * @r: the registration
+ * @idx: the page index under its cursor
+ *
+ * At the first page of a 2 MiB block inside @r that a THP kept whole maps:
+ * samples the THP; if the sample is the one taken at its last whole visit,
+ * and no whole visit is due, the visit ends here. Otherwise the visit goes
+ * on page by page, and pshare_thp_leave() keeps the sample if it saw the
+ * THP whole. See "Huge pages" above.
+ *
+ * Context: pshare_engine_lock held, no mmap_lock.
+ * Return: the pages skipped: HPAGE_PMD_NR, or 0 to visit page by page.
+ */
+unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx)
+{
+	unsigned long haddr = pshare_page_addr(r, idx);
+	struct page *page;
+	u32 *sig, sample;
+	int i;
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	if (!IS_ALIGNED(haddr, HPAGE_PMD_SIZE) ||
+	    r->end - haddr < HPAGE_PMD_SIZE)
+		return 0;
+	sig = pshare_thp_sig(r, haddr);
+	if (!READ_ONCE(pshare_tun.smart_scan) ||
+	    READ_ONCE(pshare_tun.run) != PSHARE_RUN_MERGE ||
+	    (r->meta[idx] & PSHARE_PM_GONE)) {
+		*sig = 0;
+		return 0;
+	}
+	page = pshare_thp_head(r, haddr);
+	if (!page) {
+		*sig = 0;
+		return 0;
+	}
+	sample = PSHARE_THP_SIG(pshare_ops_thp_sample(page)) |
+		 PSHARE_THP_SIG_VALID;
+	put_page(page);
+	if (PSHARE_THP_SIG(*sig) == PSHARE_THP_SIG(sample) &&
+	    (*sig & PSHARE_THP_SIG_VALID) &&
+	    (*sig & PSHARE_THP_SIG_SKIPS) < PSHARE_THP_SIG_SKIPS &&
+	    !pshare_mem_short()) {
+		(*sig)++;
+		i = pshare_cand_find(r->id, haddr);
+		if (i >= 0)
+			pshare_cands[i].epoch = pshare_thp_epoch;
+		atomic_long_inc(&pshare_stats.thp_skipped);
+		atomic_long_add(HPAGE_PMD_NR, &pshare_stats.pages_skipped);
+		return HPAGE_PMD_NR;
+	}
+	/* A whole visit, which starts from this sample. */
+	*sig = 0;
+	r->thp_sample = sample;
+	r->thp_sample_addr = haddr;
+	return 0;
 }
 
 /**
@@ -167,13 +281,14 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 		r->thp_addr = haddr;
 		atomic_long_inc(&pshare_stats.thp_scanned);
 	}
+	r->thp_noted++;
 	if (pshare_merge_note_dup(r, idx, page, hash))
 		r->thp_dups++;
 }
 
 /**
- * pshare_thp_forget() - drop the candidates of a registration going away
- * @r: the registration
+ * pshare_thp_forget() - drop the candidates and samples of a registration
+ * @r: the registration, going away or reset
  *
  * Context: pshare_engine_lock held.
  */
@@ -184,6 +299,9 @@ void pshare_thp_forget(struct pshare_range *r)
 	lockdep_assert_held(&pshare_engine_lock);
 
 	r->thp_addr = 0;
+	r->thp_noted = 0;
+	r->thp_sample = 0;
+	memset(r->thp_sig, 0, pshare_thp_blocks(r) * sizeof(u32));
 	while (i < pshare_nr_cands) {
 		if (pshare_cands[i].id == r->id)
 			pshare_cand_remove(i);

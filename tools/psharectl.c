@@ -111,7 +111,7 @@ static const char *const readonly_names[] = {
 	"scan_cpu_msecs", "cpu_throttled", "cpu_mhz", "scan_cap_pages",
 	"scan_rate_pages",
 	"memory_state", "memory_state_entries", "shrinker_calls",
-	"thp_scanned", "thp_splits", "thp_split_candidates",
+	"thp_scanned", "thp_skipped", "thp_splits", "thp_split_candidates",
 	"thp_dup_subpages", "version", "estimate_pages",
 	"estimate_zero_pages", "group", "hash_bits", "require_symbol",
 };
@@ -1666,6 +1666,8 @@ static const struct host_metric host_metrics[] = {
 		   "Calls of pshare's shrinker by the kernel's reclaim (shrinker_calls)"),
 	HM_COUNTER("thp_scanned", "thp_scanned_total", 1, 0,
 		   "Visits of huge pages kept whole (thp_scanned)"),
+	HM_COUNTER("thp_skipped", "thp_skipped_total", 1, 0,
+		   "Visits of huge pages kept whole that a sample found unchanged (thp_skipped)"),
 	HM_COUNTER("thp_splits", "thp_splits_total", 1, 0,
 		   "Huge pages split to share their subpages (thp_splits)"),
 	/* First: a read of memory_state that finds a new state counts it. */

@@ -108,8 +108,8 @@ static const char * const files[] = {
 	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
 	"pages_skipped", "zero_pages_sharing", "metadata_bytes",
-	"pages_scanned", "pages_merged", "thp_scanned", "thp_splits",
-	"thp_split_candidates", "thp_dup_subpages", "cpu_throttled",
+	"pages_scanned", "pages_merged", "thp_scanned", "thp_skipped",
+	"thp_splits", "thp_split_candidates", "thp_dup_subpages", "cpu_throttled",
 	"shrinker_calls", "general_profit", "version", "estimate_pages",
 	"estimate_zero_pages",
 };

@@ -145,7 +145,7 @@ int main(void)
 		"pages_unshared", "pages_volatile", "pages_skipped",
 		"zero_pages_sharing", "metadata_bytes", "general_profit",
 		"pages_scanned", "pages_merged",
-		"thp_scanned", "thp_splits", "thp_split_candidates",
+		"thp_scanned", "thp_skipped", "thp_splits", "thp_split_candidates",
 		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
 		"memory_state", "memory_state_entries", "cpu_mhz",
 		"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs",
