@@ -78,6 +78,8 @@ enum pshare_mem_state {
  * @merge_across_nodes: pages merge whatever their NUMA node (1), or only
  *			with pages on their own node (0); changes only while
  *			nothing is merged
+ * @first_scan: scan memory new to pshare at the host-wide caps, not at
+ *		@scan_time_secs and @rate_max_pages (1)
  *
  * Writers hold pshare_lock; the scanner reads with READ_ONCE() and may see
  * a new value one period late.
@@ -96,6 +98,7 @@ struct pshare_tunables {
 	unsigned int zero_across_domains;
 	unsigned int smart_scan;
 	unsigned int merge_across_nodes;
+	unsigned int first_scan;
 };
 
 /*
@@ -124,6 +127,12 @@ struct pshare_tunables {
 #define PSHARE_ZERO_ACROSS_DEFAULT	PSHARE_TUN_DEF_zero_across_domains
 #define PSHARE_ACROSS_NODES_DEFAULT	PSHARE_TUN_DEF_merge_across_nodes
 #define PSHARE_SMART_SCAN_DEFAULT	PSHARE_TUN_DEF_smart_scan
+#define PSHARE_FIRST_SCAN_DEFAULT	PSHARE_TUN_DEF_first_scan
+/*
+ * first_scan: a pass that hashed more than 1/64 of a registration's pages
+ * for the first time is followed by another at the caps.
+ */
+#define PSHARE_NEW_PAGES_SHIFT		6
 /* How often pshared registers new VMAs of whole-process registrations. */
 #define PSHARE_WHOLE_REFRESH_NS		NSEC_PER_SEC
 
@@ -242,6 +251,9 @@ struct pshare_mm;
  * @credit: pages it may scan now, in 1/10^9 pages
  * @cursor: the next page index it scans
  * @epoch_left: pages left to scan in this full-scan epoch
+ * @pass_new: pages hashed for the first time in the current pass
+ * @fast: in its first pass, or the last pass hashed many pages for the
+ *	  first time: scanned at the host-wide caps (first_scan)
  * @thp_addr: the huge page its cursor is in, or 0
  * @thp_dups: duplicate subpages found in that huge page so far
  * @thp_claim: a huge page pshare split while merging, whose subpages the
@@ -275,6 +287,8 @@ struct pshare_range {
 	s64 credit;
 	unsigned long cursor;
 	unsigned long epoch_left;
+	unsigned long pass_new;
+	bool fast;
 	unsigned long thp_addr;
 	unsigned int thp_dups;
 	unsigned long thp_claim;

@@ -18,7 +18,12 @@
  *                rate_max_pages)
  *
  * after ESX's Mem.ShareScanTime and Mem.ShareRateMax; scan_time_secs 0
- * sets no time target, and every registration asks for rate_max_pages. The sum of all rates
+ * sets no time target, and every registration asks for rate_max_pages.
+ * With first_scan (the default), a registration whose memory is new to
+ * pshare asks for the whole host-wide cap instead: in its first pass, and
+ * in each pass after one that hashed many of its pages for the first time
+ * (scan.c). So new memory is scanned as fast as the cap and the CPU cap
+ * allow, and memory already seen at ESX's pace. The sum of all rates
  * is capped host-wide at scan_mb_per_ghz MiB/s for every GHz of the online
  * CPUs' nominal frequency (Mem.ShareScanGHz). When that cap binds, it is
  * shared by weight, water-filling: no registration gets more than its
@@ -94,8 +99,12 @@ unsigned long pshare_cpu_mhz(void)
 	return max(khz / 1000, 1UL);
 }
 
-/* A registration's demand, before the host-wide cap. */
-static u64 pshare_demand(const struct pshare_range *r, unsigned int boost)
+/*
+ * A registration's demand, before the host-wide @cap: all of it while its
+ * memory is new to pshare (first_scan, see pshare_scan_pass_done()).
+ */
+static u64 pshare_demand(const struct pshare_range *r, unsigned int boost,
+			 u64 cap)
 {
 	unsigned int scan_time = READ_ONCE(pshare_tun.scan_time_secs);
 	u64 max = READ_ONCE(pshare_tun.rate_max_pages) * PSHARE_MILLI;
@@ -103,6 +112,8 @@ static u64 pshare_demand(const struct pshare_range *r, unsigned int boost)
 
 	if (!pshare_range_active(r))
 		return 0;
+	if (r->fast && READ_ONCE(pshare_tun.first_scan))
+		return cap;
 	if (scan_time) {
 		d = div_u64(r->npages * PSHARE_MILLI, scan_time);
 		d = max_t(u64, d, PSHARE_RATE_FLOOR_PAGES * PSHARE_MILLI);
@@ -180,7 +191,7 @@ void pshare_rate_refresh(u64 now, enum pshare_mem_state state)
 	      (SZ_1M / PAGE_SIZE) * boost;
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
-			r->rate = pshare_demand(r, boost);
+			r->rate = pshare_demand(r, boost, cap);
 			sum += r->rate;
 			wsum += r->weight;
 			n++;

@@ -470,6 +470,8 @@ void pshare_range_reset(struct pshare_range *r, bool live)
 
 	pshare_thp_forget(r);
 	pshare_range_drop_items(r, live);
+	r->fast = true;		/* every page is new again */
+	r->pass_new = 0;
 	for (idx = 0; idx < r->npages; idx++) {
 		if ((r->meta[idx] & PSHARE_PM_CLASS) != PSHARE_PM_ZERO)
 			pshare_meta_set_class(r, idx, PSHARE_PM_NONE);

@@ -28,6 +28,7 @@ struct pshare_tunables pshare_tun = {
 	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
 	.smart_scan = PSHARE_SMART_SCAN_DEFAULT,
 	.merge_across_nodes = PSHARE_ACROSS_NODES_DEFAULT,
+	.first_scan = PSHARE_FIRST_SCAN_DEFAULT,
 };
 EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
 
@@ -123,6 +124,7 @@ void pshare_scan_added(struct pshare_range *r)
 	lockdep_assert_held(&pshare_engine_lock);
 
 	r->epoch_left = r->npages;
+	r->fast = true;		/* its first pass */
 	pshare_cursor.epoch_pending++;
 	pshare_cursor.nr_ranges++;
 	pshare_rate_changed();
@@ -403,6 +405,8 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
 		goto out;
 	}
+	if (!(*m & PSHARE_PM_SEEN))
+		r->pass_new++;
 	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
 	if (READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE) {
 		/* Count what merging would save; touch nothing. */
@@ -466,6 +470,24 @@ void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
 }
 
 /*
+ * @r's cursor completed a pass. With first_scan, a registration is scanned
+ * at the host-wide caps (pshare_rate_refresh()) in its first pass, and in
+ * every pass after one that hashed more than 1/64 of its pages for the
+ * first time, as a guest's memory fills while it boots; then at its
+ * scan_time_secs pace.
+ */
+static void pshare_scan_pass_done(struct pshare_range *r)
+{
+	bool fast = r->pass_new > (r->npages >> PSHARE_NEW_PAGES_SHIFT);
+
+	if (fast != r->fast) {
+		r->fast = fast;
+		pshare_rate_changed();
+	}
+	r->pass_new = 0;
+}
+
+/*
  * Scan the page under @r's cursor, or skip the unchanged huge page there,
  * and move the cursor on. Returns the pages visited or skipped.
  */
@@ -489,8 +511,10 @@ static unsigned long pshare_scan_step(struct pshare_range *r)
 		pshare_scan_page(r, idx);
 		n = 1;
 	}
-	if (r->cursor == 0)
+	if (r->cursor == 0) {
 		pshare_thp_leave(r);	/* one registration, one THP */
+		pshare_scan_pass_done(r);
+	}
 	if (r->epoch_left) {
 		r->epoch_left -= min(n, r->epoch_left);
 		if (!r->epoch_left && !--pshare_cursor.epoch_pending)

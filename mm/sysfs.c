@@ -143,6 +143,13 @@ PSHARE_TUNABLE(zero_across_domains);
  * every page at every pass.
  */
 PSHARE_TUNABLE(smart_scan);
+/*
+ * first_scan: 1 (the default) scans memory new to pshare, a registration's
+ * first pass and the passes while its memory fills, at the host-wide caps
+ * (scan_mb_per_ghz, max_cpu_percent) instead of scan_time_secs and
+ * rate_max_pages; 0 scans everything at ESX's pace.
+ */
+PSHARE_TUNABLE(first_scan);
 
 /*
  * salting: how a registration's sharing domain is chosen, after ESX's
@@ -494,6 +501,7 @@ static struct attribute *pshare_attrs[] = {
 	&salting_attr.attr,
 	&zero_across_domains_attr.attr,
 	&smart_scan_attr.attr,
+	&first_scan_attr.attr,
 	&merge_across_nodes_attr.attr,
 	&thp_split_attr.attr,
 	&mem_thresholds_attr.attr,

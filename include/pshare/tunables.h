@@ -84,4 +84,10 @@
 #define PSHARE_TUN_MAX_merge_across_nodes	1
 #define PSHARE_TUN_UNIT_merge_across_nodes	"boolean"
 
+/* first_scan: new memory is scanned at the host caps, not at scan_time_secs */
+#define PSHARE_TUN_DEF_first_scan		1
+#define PSHARE_TUN_MIN_first_scan		0
+#define PSHARE_TUN_MAX_first_scan		1
+#define PSHARE_TUN_UNIT_first_scan		"boolean"
+
 #endif /* _PSHARE_TUNABLES_H */

@@ -20,7 +20,9 @@ finish() { [ -n "$vm" ] && kill $(children $vm) $vm 2> /dev/null; }
 trap finish EXIT
 
 echo "=== pshare demo: module $(cat $S/version), kernel $(uname -r)"
-# Scan each VM in about a second: no scan-time target, 16384 pages/s each.
+# Scan each VM in about a second: no scan-time target, 16384 pages/s each
+# (faster while their memory is new: first_scan, on by default, scans it
+# at the host-wide cap).
 psharectl set scan_time_secs=0 rate_max_pages=16384 scan_mb_per_ghz=1024 \
 	max_cpu_percent=100 || exit 1
 free -m | sed -n 2p | awk '{printf "    guest memory used before the VMs: %d MiB\n", $3}'

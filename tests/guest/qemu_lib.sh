@@ -26,6 +26,7 @@ default_rates() {
 	echo 4 > $S/scan_mb_per_ghz
 	echo 20 > $S/max_cpu_percent
 	echo 100 > $S/sleep_millisecs
+	echo 1 > $S/first_scan
 }
 
 # Start an unmodified QEMU as a host would: TCG, 32 MiB, no devices but a

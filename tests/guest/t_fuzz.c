@@ -104,7 +104,8 @@ static const char * const files[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
 	"mem_thresholds", "salting", "zero_across_domains", "smart_scan",
-	"merge_across_nodes", "memory_state", "memory_state_entries", "cpu_mhz",
+	"first_scan", "merge_across_nodes", "memory_state",
+	"memory_state_entries", "cpu_mhz",
 	"scan_cap_pages", "scan_rate_pages", "scan_cpu_msecs", "full_scans",
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile",
 	"pages_skipped", "zero_pages_sharing", "metadata_bytes",
@@ -114,13 +115,13 @@ static const char * const files[] = {
 	"estimate_zero_pages",
 };
 #define NR_FILES	(sizeof(files) / sizeof(files[0]))
-#define NR_RW		13	/* the first NR_RW files are writable */
+#define NR_RW		14	/* the first NR_RW files are writable */
 
 static const char * const tunables[] = {
 	"run", "sleep_millisecs", "max_page_sharing", "scan_mb_per_ghz",
 	"rate_max_pages", "scan_time_secs", "max_cpu_percent", "thp_split",
 	"mem_thresholds", "salting", "zero_across_domains", "smart_scan",
-	"merge_across_nodes",
+	"first_scan", "merge_across_nodes",
 };
 #define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
 
@@ -297,7 +298,8 @@ static void *fuzz(void *arg)
 				snprintf(val, sizeof(val), "%d",
 					 rnd(&s) % 8 ? 1 : (int)(rnd(&s) % 5));
 			else if (!strcmp(t, "merge_across_nodes") ||
-				 !strcmp(t, "smart_scan"))
+				 !strcmp(t, "smart_scan") ||
+				 !strcmp(t, "first_scan"))
 				snprintf(val, sizeof(val), "%d",
 					 (int)(rnd(&s) % 3));
 			else
@@ -388,6 +390,7 @@ int main(int argc, char **argv)
 	t_sysfs_set("salting", 2);
 	t_sysfs_set("zero_across_domains", 1);
 	t_sysfs_set("smart_scan", 1);
+	t_sysfs_set("first_scan", 1);
 	/* It changes only while nothing is merged: unmerge, if need be. */
 	if (t_sysfs_set("merge_across_nodes", 1)) {
 		t_sysfs_set("run", 2);

@@ -5,11 +5,15 @@
  * and max_cpu_percent, the rate pshared achieves (pages_scanned, or each
  * process's QUERY count) over a window is within 15% of the configured
  * one, and its CPU time (from /proc, as the scheduler accounts it) stays
- * under the cap.
+ * under the cap. Those run with first_scan 0; then with first_scan 1 (the
+ * default), a new registration is scanned at the host-wide cap for two
+ * passes, the first and one that finds nothing new, then at the pace of
+ * scan_time_secs.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tlib.h"
@@ -123,6 +127,46 @@ static void weights(void)
 	expect_rate("weight 300 of 400", rate[1], cap * 3 / 4);
 }
 
+/*
+ * first_scan 1, every rate setting at its default but a lower host-wide
+ * cap: a new registration's first pass, and the next (its first found
+ * every page new), run at the cap; the third at scan_time_secs' pace, as
+ * does a new registration's first pass with first_scan 0.
+ */
+static void first_scan(void)
+{
+	char *mem = region(4), *mem2 = region(5);
+	double got, cap;
+
+	t_default_rates();
+	CHECK(t_sysfs("first_scan") == 1, "first_scan default %ld, want 1",
+	      t_sysfs("first_scan"));
+	t_sysfs_set("max_cpu_percent", 100);
+	t_sysfs_set("scan_mb_per_ghz", 1);
+	cap = t_sysfs("scan_cap_pages");
+	CHECK(mem && mem2 && t_register(mem, PAGES * PAGE_SZ, 0) == 0,
+	      "register new memory");
+	got = measure_for(2, NULL);
+	expect_rate("first_scan 1: first pass", got, cap);
+	CHECK(t_wait_scans(2, 120) == 0, "two passes");
+	got = measure(NULL);
+	printf("  %-28s %.0f pages/s (cap %.0f)\n", "first_scan 1: third pass",
+	       got, cap);
+	CHECK(got < cap / 10, "third pass at %.0f pages/s, cap %.0f", got, cap);
+
+	t_sysfs_set("first_scan", 0);
+	CHECK(t_register(mem2, PAGES * PAGE_SZ, 0) == 0, "register more");
+	got = measure(NULL);
+	printf("  %-28s %.0f pages/s (cap %.0f)\n", "first_scan 0: first pass",
+	       got, cap);
+	CHECK(got < cap / 10, "first pass at %.0f pages/s with first_scan 0",
+	      got);
+	CHECK(t_unregister(mem, PAGES * PAGE_SZ) == 0, "unregister");
+	CHECK(t_unregister(mem2, PAGES * PAGE_SZ) == 0, "unregister more");
+	munmap(mem, PAGES * PAGE_SZ);
+	munmap(mem2, PAGES * PAGE_SZ);
+}
+
 int main(void)
 {
 	double cpu, got;
@@ -131,6 +175,7 @@ int main(void)
 
 	t_start("rate");
 	t_default_rates();
+	t_sysfs_set("first_scan", 0);
 	t_sysfs_set("max_cpu_percent", 100);
 	t_sysfs_set("scan_mb_per_ghz", 65536);
 	mem = region(1);
@@ -194,6 +239,7 @@ int main(void)
 	      100 * cpu);
 
 	CHECK(t_unregister(mem, PAGES * PAGE_SZ) == 0, "unregister");
+	first_scan();
 	t_default_rates();
 	return t_end();
 }

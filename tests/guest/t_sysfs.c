@@ -45,6 +45,7 @@ static const struct tunable tunables[] = {
 	TUNABLE(salting),
 	TUNABLE(zero_across_domains),
 	TUNABLE(smart_scan),
+	TUNABLE(first_scan),
 	TUNABLE(merge_across_nodes),
 };
 

@@ -6,7 +6,7 @@
 # themselves:
 # - psharectl set refuses bad values (exit 2, sysfs unchanged) and writes
 #   good ones, the new tunables (salting, zero_across_domains, smart_scan,
-#   merge_across_nodes) included;
+#   first_scan, merge_across_nodes) included;
 # - psharectl register --pid registers each whole: list --json shows them
 #   with the whole flag, their pages, a domain of their own (proc:N);
 # - in their own domains only zero pages are saved; after psharectl domain
@@ -95,12 +95,13 @@ children() {	# PID: its child processes
 # --- psharectl set against the real sysfs
 say "psharectl set: bad values are refused, exit 2, nothing written"
 before=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	     $S/salting $S/zero_across_domains $S/smart_scan \
+	     $S/salting $S/zero_across_domains $S/smart_scan $S/first_scan \
 	     $S/merge_across_nodes $S/pages_shared 2> /dev/null)
 for a in sleep_millisecs=0 sleep_millisecs=1001 run=4 run=x "run=-1" \
 	 "mem_thresholds=4 6 2 1" "mem_thresholds=6 4 2" thp_split=bogus \
-	 salting=3 zero_across_domains=2 smart_scan=2 merge_across_nodes=2 \
-	 madvise=2 pages_shared=0 pages_skipped=0 version=1 estimate_pages=0; do
+	 salting=3 zero_across_domains=2 smart_scan=2 first_scan=2 \
+	 merge_across_nodes=2 madvise=2 pages_shared=0 pages_skipped=0 \
+	 version=1 estimate_pages=0; do
 	psharectl set "$a" > /dev/null 2> /tmp/t_tools.err
 	rc=$?
 	[ $rc = 2 ]; check $? "set $a: exit $rc ($(head -1 /tmp/t_tools.err))"
@@ -109,7 +110,7 @@ psharectl set sleep_millisecs=50 run=9 > /dev/null 2> /tmp/t_tools.err
 rc=$?
 [ $rc = 2 ]; check $? "set sleep_millisecs=50 run=9: exit $rc ($(head -1 /tmp/t_tools.err))"
 after=$(cat $S/sleep_millisecs $S/run $S/mem_thresholds $S/thp_split \
-	    $S/salting $S/zero_across_domains $S/smart_scan \
+	    $S/salting $S/zero_across_domains $S/smart_scan $S/first_scan \
 	    $S/merge_across_nodes $S/pages_shared 2> /dev/null)
 [ "$before" = "$after" ]; check $? "sysfs unchanged by the refused writes"
 
@@ -121,17 +122,19 @@ check $? "set the fast scan rates"
   "0 4194304 65536 100 10 1 " ]
 check $? "sysfs has them: $(cat $S/scan_time_secs $S/rate_max_pages $S/scan_mb_per_ghz $S/max_cpu_percent $S/sleep_millisecs $S/run | tr '\n' ' ')"
 psharectl set thp_split=never "mem_thresholds=7,5,3,1" salting=1 zero_across_domains=0 \
-	smart_scan=0
-check $? "set thp_split, mem_thresholds, salting, zero_across_domains, smart_scan"
+	smart_scan=0 first_scan=0
+check $? "set thp_split, mem_thresholds, salting, zero_across_domains, smart_scan, first_scan"
 [ "$(cat $S/thp_split)" = "[never] pressure always" ] &&
 	[ "$(cat $S/mem_thresholds)" = "7 5 3 1" ] && [ "$(cat $S/salting)" = 1 ] &&
-	[ "$(cat $S/zero_across_domains)" = 0 ] && [ "$(cat $S/smart_scan)" = 0 ]
-check $? "sysfs: $(cat $S/thp_split) / $(cat $S/mem_thresholds) / salting $(cat $S/salting) / zero_across_domains $(cat $S/zero_across_domains) / smart_scan $(cat $S/smart_scan)"
+	[ "$(cat $S/zero_across_domains)" = 0 ] && [ "$(cat $S/smart_scan)" = 0 ] &&
+	[ "$(cat $S/first_scan)/$(psharectl get -n first_scan)" = 0/0 ]
+check $? "sysfs: $(cat $S/thp_split) / $(cat $S/mem_thresholds) / salting $(cat $S/salting) / zero_across_domains $(cat $S/zero_across_domains) / smart_scan $(cat $S/smart_scan) / first_scan $(cat $S/first_scan)"
 [ "$(psharectl get thp_split salting)" = "thp_split=never
 salting=1" ]
 check $? "get reads them back: $(psharectl get thp_split salting | tr '\n' ' ')"
 psharectl set thp_split=pressure "mem_thresholds=6 4 2 1" salting=2 \
-	zero_across_domains=1 smart_scan=1
+	zero_across_domains=1 smart_scan=1 first_scan=1 &&
+	[ "$(cat $S/first_scan)" = 1 ]
 check $? "set the defaults again"
 # It changes only while nothing is merged: run=2 first, in the same call.
 psharectl set run=2 merge_across_nodes=0 run=1

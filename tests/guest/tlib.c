@@ -171,6 +171,7 @@ void t_default_rates(void)
 	t_sysfs_set("scan_mb_per_ghz", PSHARE_TUN_DEF_scan_mb_per_ghz);
 	t_sysfs_set("max_cpu_percent", PSHARE_TUN_DEF_max_cpu_percent);
 	t_sysfs_set("sleep_millisecs", PSHARE_TUN_DEF_sleep_millisecs);
+	t_sysfs_set("first_scan", PSHARE_TUN_DEF_first_scan);
 }
 
 /* The /proc/self/pagemap entry of @addr: bit 63 present, 62 swapped. */

@@ -65,6 +65,7 @@ mem_thresholds|6 4 2 1
 salting|2
 zero_across_domains|1
 smart_scan|1
+first_scan|1
 merge_across_nodes|1
 full_scans|12
 pages_shared|4097
@@ -139,6 +140,7 @@ for bin in "$dyn" "$stat"; do
 		 "salting=0|sys/salting|0" \
 		 "zero_across_domains=0|sys/zero_across_domains|0" \
 		 "smart_scan=0|sys/smart_scan|0" \
+		 "first_scan=0|sys/first_scan|0" \
 		 "merge_across_nodes=0|sys/merge_across_nodes|0" \
 		 "scan_time_secs=0|sys/scan_time_secs|0" \
 		 "rate_max_pages=4194304|sys/rate_max_pages|4194304" \
@@ -160,8 +162,8 @@ for bin in "$dyn" "$stat"; do
 		   sleep_millisecs=1001 max_page_sharing=1 max_page_sharing=65537 \
 		   scan_mb_per_ghz=65537 rate_max_pages=0 rate_max_pages=4194305 \
 		   scan_time_secs=604801 max_cpu_percent=0 max_cpu_percent=101 \
-		   salting=3 zero_across_domains=2 smart_scan=2 merge_across_nodes=2 \
-		   madvise=2 max_page_sharing=99999999999999999999999 \
+		   salting=3 zero_across_domains=2 smart_scan=2 first_scan=2 \
+		   first_scan=-1 merge_across_nodes=2 madvise=2 max_page_sharing=99999999999999999999999 \
 		   thp_split=sometimes thp_split=1 "thp_split=[never]" \
 		   "mem_thresholds=6 4 4 1" "mem_thresholds=6 4 2" \
 		   "mem_thresholds=6 4 2 1 0" "mem_thresholds=100 4 2 1" \
@@ -204,11 +206,12 @@ madvise=1" ]
 	[ "$out" = "6 4 2 1" ]
 	check $? "  the value only (got '$out')"
 	run 0 "get of every tunable" "$ctl" get
-	[ "$(echo "$out" | wc -l)" -eq 14 ] && grep -qx salting=2 <<< "$out" &&
+	[ "$(echo "$out" | wc -l)" -eq 15 ] && grep -qx salting=2 <<< "$out" &&
 		grep -qx zero_across_domains=1 <<< "$out" &&
 		grep -qx smart_scan=1 <<< "$out" &&
+		grep -qx first_scan=1 <<< "$out" &&
 		grep -qx merge_across_nodes=1 <<< "$out"
-	check $? "  14 lines, the new ones included"
+	check $? "  15 lines, the new ones included"
 	run 0 "get a counter" "$ctl" get pages_sharing
 	[ "$out" = pages_sharing=12291 ]
 	check $? "  prints it (got '$out')"
@@ -241,7 +244,8 @@ assert h["pages_sharing"] == 12291 and h["general_profit"] == 75378688, h
 assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
 assert h["memory_state_entries"] == [1, 0, 0, 0], h
 assert h["smart_scan"] == 1 and h["pages_skipped"] == 65432, h
-assert h["version"] == "0.1.0" and len(h) == 40, len(h)
+assert h["first_scan"] == 1, h
+assert h["version"] == "0.1.0" and len(h) == 41, len(h)
 assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
 assert d["thp_held_pages"] == 2048 and d["thp_held_mib"] == 8.0, d
 assert d["thp_split_candidates"] == 8 and d["thp_split"] == "pressure", d
@@ -585,6 +589,7 @@ pshare_tunable_thp_split{policy="never"} 0
 pshare_tunable_madvise 1
 pshare_tunable_merge_across_nodes 1
 pshare_tunable_smart_scan 1
+pshare_tunable_first_scan 1
 pshare_page_size_bytes 4096
 pshare_process_list_success 1
 pshare_processes 3
