@@ -19,6 +19,15 @@
  *             fast as each goes over -S more full passes of the converged
  *             workload, whose CPU (and pages scanned and skipped) it
  *             reports per pass; or -T seconds in all
+ *   defaults  every setting of the engine at its default (goal 8, "out of
+ *             the box"): ksmd at pages_to_scan 100, sleep_millisecs 20,
+ *             smart_scan and advisor_mode as the kernel has them by
+ *             default (on 6.12: 1 and none); pshare with every tunable of
+ *             <pshare/tunables.h> at its PSHARE_TUN_DEF_ value (first_scan
+ *             only where the module has it); then as converge: until the
+ *             saving reaches 95% of the ideal and holds 3 s, or -T seconds.
+ *             Each setting is read back and printed; one not at its default
+ *             fails the run. Not with -A.
  *
  * -k REP: the repetition (1, 2, ...) this run is of, printed in every line.
  * -A scan-time: the kernel's KSM with advisor_mode=scan-time (where it has
@@ -57,6 +66,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <pshare/tunables.h>
 #include "tlib.h"
 
 #define MIB_PAGES	256L
@@ -64,7 +74,9 @@
 #define BENCH_SALT	7
 
 enum engine { ENG_KSM, ENG_PSHARE };
-enum mode { MODE_BUDGET, MODE_CONVERGE, MODE_SCANS, MODE_STEADY };
+enum mode {
+	MODE_BUDGET, MODE_CONVERGE, MODE_SCANS, MODE_STEADY, MODE_DEFAULTS
+};
 
 static struct {
 	const char *run, *workload, *advisor;
@@ -183,6 +195,101 @@ static long eng_metadata(void)
 
 static long ksm_to_scan;
 
+/* The kernel KSM's defaults (mm/ksm.c) of the settings written here. */
+#define KSM_DEF_PAGES_TO_SCAN		100
+#define KSM_DEF_SLEEP_MILLISECS		20
+#define KSM_DEF_MAX_PAGE_SHARING	256
+#define KSM_DEF_CHAINS_PRUNE_MS		2000
+
+static int ksm_has(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	return !access(path, F_OK);
+}
+
+/*
+ * -M defaults, the kernel's KSM: every setting a run of b_bench may have
+ * changed, and those it never changes, back to the kernel's default, then
+ * read back. The advisor goes off first: while it is on, pages_to_scan
+ * refuses writes. smart_scan and advisor_mode exist from 6.7 and 6.9 on
+ * (both in 6.12), merge_across_nodes with NUMA; where one is missing the
+ * kernel has no such setting to leave at its default.
+ */
+static void ksm_defaults(void)
+{
+	static const struct { const char *name; long def; } set[] = {
+		{ "pages_to_scan", KSM_DEF_PAGES_TO_SCAN },
+		{ "sleep_millisecs", KSM_DEF_SLEEP_MILLISECS },
+		{ "use_zero_pages", 0 },
+		{ "smart_scan", 1 },
+		{ "merge_across_nodes", 1 },
+		{ "max_page_sharing", KSM_DEF_MAX_PAGE_SHARING },
+		{ "stable_node_chains_prune_millisecs", KSM_DEF_CHAINS_PRUNE_MS },
+	};
+	char line[512];
+	int i, n;
+
+	t_write_file(KSM_ADVISOR, "none");
+	n = snprintf(line, sizeof(line), "advisor_mode=%s", ksm_advisor());
+	CHECK(!strcmp(ksm_advisor(), "none") || !strcmp(ksm_advisor(), "-"),
+	      "ksm advisor_mode is %s, not none", ksm_advisor());
+	for (i = 0; i < (int)(sizeof(set) / sizeof(*set)); i++) {
+		if (!ksm_has(set[i].name))
+			continue;
+		t_ksm_set(set[i].name, set[i].def);
+		CHECK(t_ksm(set[i].name) == set[i].def,
+		      "ksm %s is %ld, not its default %ld", set[i].name,
+		      t_ksm(set[i].name), set[i].def);
+		if (n < (int)sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " %s=%ld",
+				      set[i].name, t_ksm(set[i].name));
+	}
+	ksm_to_scan = t_ksm("pages_to_scan");
+	printf("b_bench: defaults: ksm %s\n", line);
+}
+
+/*
+ * -M defaults, pshare: every numeric tunable at its PSHARE_TUN_DEF_ value
+ * (the runs before set the rate tunables, salting and the CPU cap to their
+ * own; the others are written too, so that none is left out), run apart:
+ * eng_start sets it to 1, its default, once the memory is registered.
+ * first_scan is newer than some modules: written only where it exists.
+ */
+static void pshare_defaults(void)
+{
+#define TUN(name) { #name, PSHARE_TUN_DEF_##name }
+	static const struct { const char *name; long def; } set[] = {
+		TUN(scan_time_secs), TUN(rate_max_pages), TUN(scan_mb_per_ghz),
+		TUN(max_cpu_percent), TUN(sleep_millisecs),
+		TUN(max_page_sharing), TUN(salting), TUN(zero_across_domains),
+		TUN(smart_scan), TUN(merge_across_nodes),
+#ifdef PSHARE_TUN_DEF_first_scan
+		TUN(first_scan),
+#endif
+	};
+#undef TUN
+	char line[512];
+	int i, n = 0;
+
+	line[0] = 0;
+	for (i = 0; i < (int)(sizeof(set) / sizeof(*set)); i++) {
+		if (!strcmp(set[i].name, "first_scan") &&
+		    access("/sys/kernel/mm/pshare/first_scan", F_OK))
+			continue;
+		t_sysfs_set(set[i].name, set[i].def);
+		CHECK(t_sysfs(set[i].name) == set[i].def,
+		      "pshare %s is %ld, not its default %ld", set[i].name,
+		      t_sysfs(set[i].name), set[i].def);
+		if (n < (int)sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, "%s%s=%ld",
+				      n ? " " : "", set[i].name,
+				      t_sysfs(set[i].name));
+	}
+	printf("b_bench: defaults: pshare %s\n", line);
+}
+
 static void eng_setup(void)
 {
 	if (opt.eng == ENG_KSM) {
@@ -203,6 +310,11 @@ static void eng_setup(void)
 			eng_pid = t_thread_pid("ksmd");
 			return;
 		}
+		if (opt.mode == MODE_DEFAULTS) {
+			ksm_defaults();
+			eng_pid = t_thread_pid("ksmd");
+			return;
+		}
 		/* Off, should a run before have left it on (none: no-op). */
 		t_write_file(KSM_ADVISOR, "none");
 		if (opt.mode == MODE_BUDGET) {
@@ -218,6 +330,11 @@ static void eng_setup(void)
 		return;
 	}
 	t_ksm_set("run", 2);
+	if (opt.mode == MODE_DEFAULTS) {
+		pshare_defaults();
+		eng_pid = t_thread_pid("pshared");
+		return;
+	}
 	t_sysfs_set("scan_time_secs", 0);
 	t_sysfs_set("rate_max_pages", 4194304);
 	t_sysfs_set("scan_mb_per_ghz", 65536);
@@ -622,6 +739,20 @@ static long vmlike_finish(void)
 
 /* ---- the run ---- */
 
+/*
+ * The CPU cap of the run, in percent of one CPU: the budget; 100 as fast
+ * as each goes; with every setting at its default, pshare's
+ * max_cpu_percent and -1 (none) for ksmd, which has no cap.
+ */
+static long budget_pct(void)
+{
+	if (opt.mode == MODE_BUDGET)
+		return opt.budget_pct;
+	if (opt.mode == MODE_DEFAULTS)
+		return opt.eng == ENG_KSM ? -1 : PSHARE_TUN_DEF_max_cpu_percent;
+	return 100;
+}
+
 struct sample {
 	double t, cpu;
 	long saved, scanned, meta, huge_kb;
@@ -692,6 +823,7 @@ int main(int argc, char **argv)
 			opt.mode = !strcmp(optarg, "budget") ? MODE_BUDGET :
 				   !strcmp(optarg, "converge") ? MODE_CONVERGE :
 				   !strcmp(optarg, "steady") ? MODE_STEADY :
+				   !strcmp(optarg, "defaults") ? MODE_DEFAULTS :
 				   MODE_SCANS;
 			break;
 		case 'm': opt.mib = atol(optarg); break;
@@ -708,6 +840,10 @@ int main(int argc, char **argv)
 		case 'A': opt.advisor = optarg; break;
 		default: return 2;
 		}
+	}
+	if (opt.mode == MODE_DEFAULTS && opt.advisor) {
+		fprintf(stderr, "b_bench: -M defaults runs ksmd at its defaults: no -A\n");
+		return 2;
 	}
 	t_start(opt.run);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -733,7 +869,8 @@ int main(int argc, char **argv)
 						    volatile_writer, &single);
 	}
 
-	interval = opt.mode == MODE_CONVERGE || opt.mode == MODE_STEADY ? 0.1 :
+	interval = opt.mode == MODE_CONVERGE || opt.mode == MODE_STEADY ||
+		   opt.mode == MODE_DEFAULTS ? 0.1 :
 		   opt.mode == MODE_SCANS ? 0.05 : 0.25;
 	huge0 = t_meminfo("AnonHugePages");
 	scan0 = eng_scanned();
@@ -779,7 +916,8 @@ int main(int argc, char **argv)
 			break;
 		if (opt.mode == MODE_BUDGET && opt.eng == ENG_KSM)
 			ksm_govern((s.cpu - prev.cpu) / (s.t - prev.t));
-		if (opt.mode == MODE_CONVERGE && t95 >= 0 && s.t - t95 >= 3)
+		if ((opt.mode == MODE_CONVERGE || opt.mode == MODE_DEFAULTS) &&
+		    t95 >= 0 && s.t - t95 >= 3)
 			break;
 		if (opt.mode == MODE_STEADY && st.phase == 0 && t95 >= 0 &&
 		    s.t - t95 >= 3) {
@@ -819,7 +957,7 @@ int main(int argc, char **argv)
 		ksm_to_scan = t_ksm("pages_to_scan");
 	printf("BENCH-RESULT: run=%s engine=%s rep=%ld workload=%s mib=%ld window_s=%.2f cpu_s=%.3f budget_pct=%ld saved=%ld ideal=%ld scanned=%ld skipped=%ld metadata_bytes=%ld registered=%ld anon_huge_kb_start=%ld anon_huge_kb_end=%ld cpu_to_95_s=%.3f t_to_95_s=%.2f full_scans=%ld ksm_pages_to_scan=%ld smart_scan=%ld ksm_advisor=%s pass1_ns_per_page=%.0f ns_per_page=%.0f",
 	       opt.run, eng_name(), opt.rep, opt.workload, opt.mib, s.t, s.cpu,
-	       opt.mode == MODE_BUDGET ? opt.budget_pct : 100, s.saved,
+	       budget_pct(), s.saved,
 	       ideal, s.scanned, skipped, s.meta, registered, huge0, s.huge_kb,
 	       cpu95, t95, eng_full_scans() - scans0,
 	       opt.eng == ENG_KSM ? ksm_to_scan : -1, eng_smart_scan(),
