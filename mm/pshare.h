@@ -603,6 +603,8 @@ int pshare_parse_thresholds(const char *buf, u32 *packed);
 u64 pshare_waterfill(struct pshare_range **v, unsigned long n, u64 cap,
 		     u64 wsum);
 bool pshare_scan_skip(struct pshare_range *r, unsigned long idx);
+void pshare_scan_pass_done(struct pshare_range *r);
+u64 pshare_demand(const struct pshare_range *r, unsigned int boost, u64 cap);
 void pshare_scan_aged(struct pshare_range *r, unsigned long idx, u32 age);
 #endif
 

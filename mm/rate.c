@@ -103,8 +103,8 @@ unsigned long pshare_cpu_mhz(void)
  * A registration's demand, before the host-wide @cap: all of it while its
  * memory is new to pshare (first_scan, see pshare_scan_pass_done()).
  */
-static u64 pshare_demand(const struct pshare_range *r, unsigned int boost,
-			 u64 cap)
+VISIBLE_IF_KUNIT u64 pshare_demand(const struct pshare_range *r,
+				   unsigned int boost, u64 cap)
 {
 	unsigned int scan_time = READ_ONCE(pshare_tun.scan_time_secs);
 	u64 max = READ_ONCE(pshare_tun.rate_max_pages) * PSHARE_MILLI;
@@ -120,6 +120,7 @@ static u64 pshare_demand(const struct pshare_range *r, unsigned int boost,
 	}
 	return min(d, max) * boost;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_demand);
 
 /* Sort by demand per weight, smallest first; demand is parked in ->rate. */
 static int pshare_rate_cmp(const void *a, const void *b)

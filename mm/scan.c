@@ -476,7 +476,7 @@ void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
  * first time, as a guest's memory fills while it boots; then at its
  * scan_time_secs pace.
  */
-static void pshare_scan_pass_done(struct pshare_range *r)
+VISIBLE_IF_KUNIT void pshare_scan_pass_done(struct pshare_range *r)
 {
 	bool fast = r->pass_new > (r->npages >> PSHARE_NEW_PAGES_SHIFT);
 
@@ -486,6 +486,7 @@ static void pshare_scan_pass_done(struct pshare_range *r)
 	}
 	r->pass_new = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_scan_pass_done);
 
 /*
  * Scan the page under @r's cursor, or skip the unchanged huge page there,

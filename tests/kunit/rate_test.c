@@ -23,12 +23,21 @@ static u64 pshare_fill(struct kunit *test, struct pshare_range *r,
 	return pshare_waterfill(v, NR, cap, wsum);
 }
 
+/* @NR zeroed registrations, freed with the test (too big for its stack). */
+static struct pshare_range *pshare_ranges(struct kunit *test)
+{
+	struct pshare_range *r = kunit_kcalloc(test, NR, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	return r;
+}
+
 /* Equal weights, all demands above the fair share: an equal split. */
 static void pshare_rate_equal_split(struct kunit *test)
 {
 	static const u64 demand[NR] = { 9000, 9000, 9000, 9000 };
 	static const unsigned int weight[NR] = { 100, 100, 100, 100 };
-	struct pshare_range r[NR];
+	struct pshare_range *r = pshare_ranges(test);
 	int i;
 
 	KUNIT_EXPECT_EQ(test, pshare_fill(test, r, demand, weight, 8000), 8000ULL);
@@ -41,7 +50,7 @@ static void pshare_rate_by_weight(struct kunit *test)
 {
 	static const u64 demand[NR] = { 100000, 100000, 100000, 100000 };
 	static const unsigned int weight[NR] = { 100, 100, 200, 400 };
-	struct pshare_range r[NR];
+	struct pshare_range *r = pshare_ranges(test);
 
 	KUNIT_EXPECT_EQ(test, pshare_fill(test, r, demand, weight, 8000), 8000ULL);
 	KUNIT_EXPECT_EQ(test, r[0].rate, 1000ULL);
@@ -58,7 +67,7 @@ static void pshare_rate_leftover_redistributed(struct kunit *test)
 {
 	static const u64 demand[NR] = { 500, 100000, 100000, 100000 };
 	static const unsigned int weight[NR] = { 100, 100, 100, 200 };
-	struct pshare_range r[NR];
+	struct pshare_range *r = pshare_ranges(test);
 
 	KUNIT_EXPECT_EQ(test, pshare_fill(test, r, demand, weight, 10500),
 			10500ULL);
@@ -73,7 +82,7 @@ static void pshare_rate_zero_cap(struct kunit *test)
 {
 	static const u64 demand[NR] = { 1000, 2000, 3000, 4000 };
 	static const unsigned int weight[NR] = { 1, 10, 100, 10000 };
-	struct pshare_range r[NR];
+	struct pshare_range *r = pshare_ranges(test);
 	int i;
 
 	KUNIT_EXPECT_EQ(test, pshare_fill(test, r, demand, weight, 0), 0ULL);
@@ -90,12 +99,50 @@ static void pshare_rate_boost(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pshare_boost(PSHARE_MEM_LOW), 4U);
 }
 
+/*
+ * first_scan: a registration new to pshare asks for the whole cap; one
+ * seen already, or any with first_scan 0, for its scan_time_secs share; a
+ * pass that hashed more than 1/64 of its pages for the first time keeps it
+ * at the cap for the next pass, and one that hashed no more makes it slow.
+ */
+static void pshare_rate_first_scan(struct kunit *test)
+{
+	struct pshare_tunables old = pshare_tun;
+	struct pshare_mm pmm = {};
+	struct pshare_range r = { .pmm = &pmm, .npages = 360000, .fast = true };
+	const u64 cap = 5000000;	/* 5000 pages/s */
+
+	pshare_tun.scan_time_secs = 3600;
+	pshare_tun.rate_max_pages = 1024;
+	pshare_tun.first_scan = 1;
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 1, cap), cap);
+	pshare_tun.first_scan = 0;
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 1, cap), 100000ULL);
+	pshare_tun.first_scan = 1;
+
+	r.pass_new = 360000 / 64;
+	pshare_scan_pass_done(&r);
+	KUNIT_EXPECT_FALSE(test, r.fast);
+	KUNIT_EXPECT_EQ(test, r.pass_new, 0UL);
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 1, cap), 100000ULL);
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 2, cap), 200000ULL);
+
+	r.pass_new = 360000 / 64 + 1;
+	pshare_scan_pass_done(&r);
+	KUNIT_EXPECT_TRUE(test, r.fast);
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 1, cap), cap);
+	r.disabled = true;
+	KUNIT_EXPECT_EQ(test, pshare_demand(&r, 1, cap), 0ULL);
+	pshare_tun = old;
+}
+
 static struct kunit_case pshare_rate_cases[] = {
 	KUNIT_CASE(pshare_rate_equal_split),
 	KUNIT_CASE(pshare_rate_by_weight),
 	KUNIT_CASE(pshare_rate_leftover_redistributed),
 	KUNIT_CASE(pshare_rate_zero_cap),
 	KUNIT_CASE(pshare_rate_boost),
+	KUNIT_CASE(pshare_rate_first_scan),
 	{}
 };
 
