@@ -27,6 +27,15 @@
 #                    KSM at its defaults): CSV, plots, summary in .build/bench
 #                    (Documentation/performance.rst). About 10 minutes.
 #   make tools       the operator tools psharectl and psharetop (tools/)
+#   make man         the man pages pshare(4), psharectl(8), psharetop(8) from
+#                    Documentation/man/*.rst (rst2man), into .build/man
+#   make deb         the Debian packages pshare-dkms and pshare-tools
+#                    (scripts/deb.sh, debian/), into .build/deb
+#   make check-packages
+#                    tests/host/deb.sh alone (also part of make check): make
+#                    deb, lintian, systemd-analyze verify, the man pages, and
+#                    an install, DKMS build and purge of both packages in
+#                    throwaway Debian 12 and Debian 13 roots (about 90 s)
 #   make install     mm/pshare.ko into /lib/modules/<release>/extra for the
 #                    kernel of KDIR, depmod, then the tools into
 #                    $(PREFIX)/sbin (PREFIX=/usr/local; DESTDIR= stages it)
@@ -43,7 +52,7 @@ SERIES ?= 6.1 6.12
 KERNEL ?= stock
 
 .PHONY: all module deps testkernel check check-host demo torture bench clean \
-	checkpatch tools install
+	checkpatch tools install man deb check-packages
 
 all: module
 
@@ -90,6 +99,29 @@ bench:
 
 tools:
 	$(MAKE) -C tools
+
+# The man pages: pshare.4's sysfs files come from the ABI document.
+MAN_SRC := $(wildcard Documentation/man/*.rst)
+MAN_VERSION = $(shell sed -n 's/^\#define PSHARE_VERSION[[:space:]]*"\(.*\)"$$/\1/p' mm/pshare.h)
+man: $(patsubst Documentation/man/%.rst,$(BUILD)/man/%,$(MAN_SRC))
+
+$(BUILD)/man/%: Documentation/man/%.rst Documentation/man/sysfs.awk \
+		Documentation/ABI/testing/sysfs-kernel-mm-pshare mm/pshare.h
+	@mkdir -p $(BUILD)/man
+	awk -f Documentation/man/sysfs.awk \
+		Documentation/ABI/testing/sysfs-kernel-mm-pshare > $@.sysfs
+	awk -v f=$@.sysfs -v ver="$(MAN_VERSION)" \
+		'/^\.\. pshare-sysfs-files$$/ { while ((getline l < f) > 0) print l; next } \
+		 { print } /^:Manual group:/ { print ":Version: pshare " ver }' $< > $@.rst
+	rst2man --halt=warning $@.rst $@.tmp
+	mv $@.tmp $@
+	rm -f $@.sysfs $@.rst
+
+deb:
+	scripts/deb.sh
+
+check-packages:
+	tests/host/deb.sh
 
 # The release of the kernel KDIR builds for: where the module goes.
 INSTALL_KDIR = $(or $(KDIR),$(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1))

@@ -11,6 +11,10 @@ pkgs=(
 	kmod rsync xz-utils cpio python3
 	# installing the module for the host's kernels (dkms.conf)
 	dkms
+	# make deb (debian/control's Build-Depends: rst2man for the man pages)
+	# and make check-packages (lintian, man -l, the throwaway install roots)
+	dpkg-dev debhelper dh-dkms python3-docutils lintian man-db groff-base
+	debootstrap
 	# the QEMU test host and its guest
 	qemu-system-x86 busybox-static
 	# benchmark plots

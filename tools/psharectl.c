@@ -7,6 +7,8 @@
  *   psharectl register|unregister|enable|disable --pid PID [--range S:L]
  *   psharectl domain --pid PID SALT    psharectl version
  *   psharectl metrics [--output FILE]  (Prometheus text format)
+ *   psharectl apply FILE               psharectl load FILE
+ *                                      (/etc/pshare/pshare.conf)
  *
  * Exit status: 0 done, 1 a system call failed, 2 usage or a bad value.
  * PSHARE_SYSFS, PSHARE_PARAMS and PSHARE_DEV replace the default paths.
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <pshare/tunables.h>
 #include "common.h"
@@ -2181,6 +2184,404 @@ static int cmd_metrics(int argc, char **argv)
 	return rc;
 }
 
+/* apply and load: the configuration file of pshare.service */
+
+/*
+ * Module parameters that only modprobe can set: read-only once the module
+ * is loaded. "load" passes them to modprobe; any other parameter the file
+ * names (madvise) is writable at run time and written as a tunable.
+ */
+static const char *const load_params[] = { "group" };
+
+/**
+ * struct conf_entry - one NAME=VALUE line of a configuration file
+ * @name: the file's name, in the sysfs or the parameters directory
+ * @value: what to write, as the file gives it
+ * @line: its line number
+ * @dir: where @name was found: the sysfs or the parameters directory;
+ *	 NULL for a load-time parameter that already has @value
+ * @old: the value before the write, to restore
+ */
+struct conf_entry {
+	char *name;
+	char *value;
+	unsigned int line;
+	const char *dir;
+	char old[PS_VALUE_MAX];
+};
+
+static bool is_load_param(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(load_params); i++)
+		if (!strcmp(load_params[i], name))
+			return true;
+	return false;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+			   end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+static bool conf_name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_')
+			return false;
+	return true;
+}
+
+static void conf_free(struct conf_entry *e, size_t n)
+{
+	while (n > 0) {
+		n--;
+		free(e[n].name);
+		free(e[n].value);
+	}
+	free(e);
+}
+
+/*
+ * Read @path: blank lines, comments (# first on the line) and NAME=VALUE
+ * lines, spaces allowed around both. A name twice is an error. Return: 0,
+ * or the exit status after a FILE:LINE message.
+ */
+static int conf_parse(const char *path, struct conf_entry **out, size_t *nr)
+{
+	struct conf_entry *e = NULL, *p;
+	char *buf = NULL, *s, *eq, *name, *val;
+	unsigned int line = 0;
+	size_t cap = 0, n = 0, i;
+	int rc = 0;
+	FILE *f;
+
+	*out = NULL;
+	*nr = 0;
+	f = fopen(path, "re");
+	if (!f) {
+		sys_error(path, errno);
+		return EXIT_SYS;
+	}
+	while (getline(&buf, &cap, f) >= 0) {
+		line++;
+		s = trim(buf);
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			fprintf(stderr, "%s:%u: '%s' is not NAME=VALUE\n", path,
+				line, s);
+			rc = EXIT_USAGE;
+			break;
+		}
+		*eq = '\0';
+		name = trim(s);
+		val = trim(eq + 1);
+		if (!conf_name_ok(name)) {
+			fprintf(stderr, "%s:%u: '%s' is not a tunable or parameter name\n",
+				path, line, name);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (!*val || strlen(val) >= PS_VALUE_MAX) {
+			fprintf(stderr, "%s:%u: %s: %s value\n", path, line, name,
+				*val ? "too long a" : "no");
+			rc = EXIT_USAGE;
+			break;
+		}
+		for (i = 0; i < n && strcmp(e[i].name, name); i++)
+			;
+		if (i < n) {
+			fprintf(stderr, "%s:%u: %s=%s: set before, on line %u\n",
+				path, line, name, val, e[i].line);
+			rc = EXIT_USAGE;
+			break;
+		}
+		p = realloc(e, (n + 1) * sizeof(*e));
+		if (!p) {
+			rc = EXIT_SYS;
+			break;
+		}
+		e = p;
+		memset(&e[n], 0, sizeof(e[n]));
+		e[n].name = strdup(name);
+		e[n].value = strdup(val);
+		e[n].line = line;
+		n++;
+		if (!e[n - 1].name || !e[n - 1].value) {
+			rc = EXIT_SYS;
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		sys_error(path, errno ? errno : EIO);
+		rc = EXIT_SYS;
+	}
+	if (rc == EXIT_SYS && !ferror(f))
+		sys_error(path, ENOMEM);
+	free(buf);
+	fclose(f);
+	if (rc) {
+		conf_free(e, n);
+		return rc;
+	}
+	*out = e;
+	*nr = n;
+	return 0;
+}
+
+/* Is @name a regular file of @dir? Its mode in @mode. */
+static bool conf_file(const char *dir, const char *name, mode_t *mode)
+{
+	char path[4096];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+	    stat(path, &st) || !S_ISREG(st.st_mode))
+		return false;
+	*mode = st.st_mode;
+	return true;
+}
+
+/*
+ * Find each name in the loaded module: a writable file of the sysfs
+ * directory (a tunable) or of the parameters directory (a parameter
+ * writable at run time). A read-only parameter (group) must already have
+ * its value: only a new load changes it. Anything else is an error, before
+ * anything is written. Return: 0, or the exit status.
+ */
+static int conf_resolve(const char *path, struct conf_entry *e, size_t n)
+{
+	char cur[PS_VALUE_MAX];
+	mode_t mode;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (conf_file(ps_params_dir(), e[i].name, &mode)) {
+			e[i].dir = ps_params_dir();
+		} else if (conf_file(ps_sysfs_dir(), e[i].name, &mode)) {
+			e[i].dir = ps_sysfs_dir();
+		} else {
+			fprintf(stderr, "%s:%u: %s=%s: no such tunable or module parameter in %s or %s\n",
+				path, e[i].line, e[i].name, e[i].value,
+				ps_sysfs_dir(), ps_params_dir());
+			return EXIT_USAGE;
+		}
+		if (mode & 0222)
+			continue;
+		if (e[i].dir == ps_params_dir() &&
+		    !ps_read_file(e[i].dir, e[i].name, cur, sizeof(cur)) &&
+		    !strcmp(cur, e[i].value)) {
+			e[i].dir = NULL;	/* loaded with this value */
+			continue;
+		}
+		if (e[i].dir == ps_params_dir())
+			fprintf(stderr, "%s:%u: %s=%s: a load-time parameter, and the loaded module has %s=%s: restart pshare.service (or unload the module) to change it\n",
+				path, e[i].line, e[i].name, e[i].value, e[i].name,
+				ps_read_file(e[i].dir, e[i].name, cur, sizeof(cur)) ?
+				"?" : cur);
+		else
+			fprintf(stderr, "%s:%u: %s=%s: read-only\n", path,
+				e[i].line, e[i].name, e[i].value);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * Write the entries in the file's order. At the first write the module
+ * refuses, write back the old value of every entry written before it, in
+ * reverse order, and fail. Return: 0, or the exit status.
+ */
+static int conf_write(const char *path, struct conf_entry *e, size_t n)
+{
+	char raw[PS_VALUE_MAX];
+	size_t i, j, done = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (!e[i].dir)
+			continue;
+		ret = ps_read_file(e[i].dir, e[i].name, raw, sizeof(raw));
+		if (!ret && !ps_bracketed(raw, e[i].old, sizeof(e[i].old)))
+			snprintf(e[i].old, sizeof(e[i].old), "%s", raw);
+		if (!ret)
+			ret = ps_write_file(e[i].dir, e[i].name, e[i].value);
+		if (!ret) {
+			done++;
+			continue;
+		}
+		fprintf(stderr, "%s:%u: %s=%s: %s\n", path, e[i].line,
+			e[i].name, e[i].value, strerror(-ret));
+		if (ret == -EBUSY)
+			fprintf(stderr, "%s: hint: %s changes only while nothing is merged: put run=2 before it in %s\n",
+				prog, e[i].name, path);
+		for (j = i; j-- > 0;) {
+			if (!e[j].dir)
+				continue;
+			ret = ps_write_file(e[j].dir, e[j].name, e[j].old);
+			if (ret)
+				fprintf(stderr, "%s: cannot restore %s=%s: %s\n",
+					prog, e[j].name, e[j].old, strerror(-ret));
+		}
+		if (done)
+			fprintf(stderr, "%s: restored the %zu setting(s) written before line %u\n",
+				prog, done, e[i].line);
+		return EXIT_SYS;
+	}
+	printf("%s: %zu setting(s) applied\n", path, done);
+	return 0;
+}
+
+/* modprobe [-r] pshare [NAME=VALUE...]: its exit status, or -1. */
+static int run_modprobe(bool remove, struct conf_entry *e, size_t n)
+{
+	const char *modprobe = getenv("PSHARE_MODPROBE");
+	char **argv;
+	size_t i, argc = 0;
+	int status;
+	pid_t pid;
+
+	if (!modprobe || !*modprobe)
+		modprobe = "modprobe";
+	argv = calloc(n + 4, sizeof(*argv));
+	if (!argv)
+		return -1;
+	argv[argc++] = (char *)modprobe;
+	if (remove)
+		argv[argc++] = "-r";
+	argv[argc++] = "pshare";
+	for (i = 0; i < n && !remove; i++) {
+		if (!is_load_param(e[i].name))
+			continue;
+		if (asprintf(&argv[argc], "%s=%s", e[i].name, e[i].value) < 0)
+			break;
+		argc++;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		execvp(modprobe, argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, modprobe, strerror(errno));
+		_exit(127);
+	}
+	for (i = remove ? 3 : 2; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static const char apply_help[] =
+	"Applies a configuration file (/etc/pshare/pshare.conf) to the loaded\n"
+	"module: NAME=VALUE lines, # comments. NAME is any writable file of the\n"
+	"sysfs directory (a tunable) or a module parameter writable at run time\n"
+	"(madvise); a load-time parameter (group) must match the loaded module.\n"
+	"The module checks each value. The settings are written in the file's\n"
+	"order; at the first one refused, the ones written before it get their\n"
+	"old values back, and the message is FILE:LINE: NAME=VALUE: strerror\n"
+	"(exit 1). Syntax errors, unknown and read-only names write nothing\n"
+	"(exit 2).\n";
+
+static int cmd_apply(int argc, char **argv)
+{
+	struct conf_entry *e;
+	struct opts o;
+	size_t n;
+	int ret;
+
+	ret = parse_opts(argc, argv, "", &o);
+	if (ret >= 0)
+		return ret;
+	if (argc - optind != 1)
+		return usage_error("apply needs one FILE");
+	if (access(ps_sysfs_dir(), F_OK)) {
+		sysfs_missing(-errno);
+		return EXIT_SYS;
+	}
+	ret = conf_parse(argv[optind], &e, &n);
+	if (ret)
+		return ret;
+	ret = conf_resolve(argv[optind], e, n);
+	if (!ret)
+		ret = conf_write(argv[optind], e, n);
+	conf_free(e, n);
+	return ret;
+}
+
+static const char load_help[] =
+	"Loads the module and applies a configuration file, for pshare.service:\n"
+	"checks the file's syntax, runs modprobe pshare with the load-time\n"
+	"parameters the file gives (group=), then applies the rest as 'apply'\n"
+	"does. If the module refuses a value, or the file names something it\n"
+	"lacks, the tunables written are restored and the module, if this\n"
+	"command loaded it, is unloaded again: nothing changes. With the module\n"
+	"already loaded, it is the same as 'apply'. PSHARE_MODPROBE replaces\n"
+	"modprobe.\n";
+
+static int cmd_load(int argc, char **argv)
+{
+	struct conf_entry *e;
+	bool loaded = false;
+	struct opts o;
+	size_t n, i;
+	int ret;
+
+	ret = parse_opts(argc, argv, "", &o);
+	if (ret >= 0)
+		return ret;
+	if (argc - optind != 1)
+		return usage_error("load needs one FILE");
+	ret = conf_parse(argv[optind], &e, &n);
+	if (ret)
+		return ret;
+	if (access(ps_sysfs_dir(), F_OK)) {
+		ret = run_modprobe(false, e, n);
+		if (ret) {
+			for (i = 0; i < n; i++)
+				if (is_load_param(e[i].name))
+					fprintf(stderr, "%s:%u: %s=%s: modprobe pshare failed\n",
+						argv[optind], e[i].line, e[i].name,
+						e[i].value);
+			fprintf(stderr, "%s: modprobe pshare failed (exit status %d)\n",
+				prog, ret);
+			conf_free(e, n);
+			return EXIT_SYS;
+		}
+		loaded = true;
+		if (access(ps_sysfs_dir(), F_OK)) {
+			sysfs_missing(-errno);
+			ret = EXIT_SYS;
+		}
+	}
+	if (!ret)
+		ret = conf_resolve(argv[optind], e, n);
+	if (!ret)
+		ret = conf_write(argv[optind], e, n);
+	if (ret && loaded) {
+		fprintf(stderr, "%s: unloading the module again\n", prog);
+		if (run_modprobe(true, e, n))
+			fprintf(stderr, "%s: modprobe -r pshare failed\n", prog);
+	}
+	conf_free(e, n);
+	return ret;
+}
+
 /* version */
 
 static const char version_help[] =
@@ -2253,6 +2654,8 @@ static const struct command commands[] = {
 	  enable_help },
 	{ "estimate", cmd_estimate, "estimate [--json]", estimate_help },
 	{ "metrics", cmd_metrics, "metrics [--output FILE]", metrics_help },
+	{ "apply", cmd_apply, "apply FILE", apply_help },
+	{ "load", cmd_load, "load FILE", load_help },
 	{ "version", cmd_version, "version", version_help },
 };
 

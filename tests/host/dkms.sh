@@ -5,8 +5,8 @@
 # install and remove in temporary source, DKMS and install trees, so that
 # the machine keeps nothing: the built module's vermagic must be that
 # kernel's, and /usr/src, /var/lib/dkms and /lib/modules/<release> must be as
-# before. (The layout cache of scripts/kabi-gen.sh in PSHARE_CACHE is shared
-# with `make`, as for every module build.)
+# before. (dkms.conf puts the layout cache of scripts/kabi-gen.sh in the
+# DKMS build directory, which DKMS deletes after the build.)
 #
 #   dkms.sh                 both: the newest Debian 6.1 headers with the
 #                           host's dkms, then Debian 13's 6.12 headers with

@@ -14,7 +14,9 @@
  * FAKE_PSHARE_LOG, one line each, or fail with FAKE_PSHARE_TARGET_ERR
  * (ESRCH or EPERM). A write() to the file of PSHARE_SYSFS that
  * FAKE_PSHARE_BUSY names fails with EBUSY, as the module refuses a change
- * of merge_across_nodes while pages are merged.
+ * of merge_across_nodes while pages are merged, and one to the file that
+ * FAKE_PSHARE_EINVAL names fails with EINVAL, as the module refuses a value
+ * out of range.
  */
 #define _GNU_SOURCE
 #define NR_FAKE	(sizeof(fake_procs) / sizeof(fake_procs[0]))
@@ -158,10 +160,10 @@ int ioctl(int fd, unsigned long req, ...)
 	return -1;
 }
 
-/* Is @fd the file FAKE_PSHARE_BUSY names in PSHARE_SYSFS? */
-static int is_busy_file(int fd)
+/* Is @fd the file the variable @var names in PSHARE_SYSFS? */
+static int is_named_file(int fd, const char *var)
 {
-	const char *name = getenv("FAKE_PSHARE_BUSY");
+	const char *name = getenv(var);
 	const char *dir = getenv("PSHARE_SYSFS");
 	char path[4096];
 	struct stat a, b;
@@ -177,8 +179,12 @@ ssize_t write(int fd, const void *buf, size_t count)
 {
 	static ssize_t (*real)(int, const void *, size_t);
 
-	if (is_busy_file(fd)) {
+	if (is_named_file(fd, "FAKE_PSHARE_BUSY")) {
 		errno = EBUSY;
+		return -1;
+	}
+	if (is_named_file(fd, "FAKE_PSHARE_EINVAL")) {
+		errno = EINVAL;
 		return -1;
 	}
 	if (!real)

@@ -18,6 +18,13 @@
 # of our own that promtool 2.42 lacks (each family's samples together, no
 # series twice), give the fake figures exactly, cover every file of the ABI
 # document, and match the metric list of Documentation/tools.rst.
+# apply and load (pshare.service's configuration file): the shipped
+# pshare.conf gives every tunable at its default, commented out; a good
+# file is written; a value the "kernel" refuses (fakedev.c's
+# FAKE_PSHARE_EINVAL, FAKE_PSHARE_BUSY) gives FILE:LINE: name=value:
+# strerror and every value written before it restored; unknown, read-only
+# and malformed lines write nothing; load runs a made-up modprobe
+# (PSHARE_MODPROBE) with group=, and unloads again when a value is refused.
 # With pipefail, "producer | grep -q" can fail when grep quits at the first
 # match and the producer, still writing, dies of SIGPIPE (bash's echo in a
 # pipe writes line by line): match text with here-strings, or let grep read
@@ -303,7 +310,7 @@ assert d["processes"] is None, d'
 	# usage
 	run 0 "--help" "$ctl" --help
 	for c in status list get set register unregister domain enable disable \
-		 estimate metrics version; do
+		 estimate metrics apply load version; do
 		run 0 "$c --help" "$ctl" "$c" --help
 		grep -q "^usage: psharectl $c" <<< "$out"
 		check $? "  shows its usage"
@@ -707,5 +714,164 @@ check $? "  promtool accepts it"
 FAKE_PSHARE_LIST_ERR=EPERM run 1 "metrics when LIST gives EPERM" metrics
 grep -q 'Operation not permitted' <<< "$err"
 check $? "  says so: $err"
+
+echo "--- psharectl apply and load (pshare.service's configuration file)"
+ctl=$dyn/psharectl
+conf=$top/tools/systemd/pshare.conf
+export LD_PRELOAD=$tmp/fakedev.so PSHARE_DEV=/nonexistent
+restore_fake
+# As in the module: the tunables and madvise are writable, the rest is not.
+writable=" run sleep_millisecs max_page_sharing scan_mb_per_ghz rate_max_pages
+	scan_time_secs max_cpu_percent thp_split mem_thresholds salting
+	zero_across_domains smart_scan first_scan merge_across_nodes madvise "
+for f in "$fake"/sys/* "$fake"/params/*; do
+	case "$writable" in
+	*[[:space:]]"$(basename "$f")"[[:space:]]*) chmod 0644 "$f" ;;
+	*) chmod 0444 "$f" ;;
+	esac
+done
+
+# The shipped file: every tunable and parameter, commented out, at its default.
+run 0 "apply of the shipped pshare.conf" "$ctl" apply "$conf"
+[ "$out" = "$conf: 0 setting(s) applied" ] && [ "$(snap)" = "$orig" ]
+check $? "  applies nothing: $out"
+"$ctl" get --help > "$tmp/gethelp"
+missing=
+for name in group $(sed -n 's/^  \([a-z_]*\) .*/\1/p' "$tmp/gethelp"); do
+	line=$(grep -E "^#$name = " "$conf") || { missing+=" $name"; continue; }
+	def=$(grep -A0 "^  $name " "$tmp/gethelp" | sed -n 's/.*(default \([0-9]*\))$/\1/p')
+	case $name in
+	group) want=-1 ;; madvise) want=0 ;; thp_split) want=pressure ;;
+	mem_thresholds) want="6 4 2 1" ;; *) want=$def ;;
+	esac
+	[ "${line#*= }" = "$want" ] || missing+=" $name(${line#*= }, want $want)"
+done
+[ -z "$missing" ] && ! grep -qE '^[^#]' "$conf"
+check $? "  each parameter and tunable at its default, all commented out${missing:+; wrong:$missing}"
+
+# A good file: spaces, comments, a choice, four numbers, a parameter.
+cat > "$tmp/good.conf" <<'CONF'
+# a comment
+   sleep_millisecs=250
+max_cpu_percent = 30
+
+	# another
+thp_split = never
+mem_thresholds = 8 5 3 1
+madvise = 1
+group = -1
+CONF
+run 0 "apply of a good file" "$ctl" apply "$tmp/good.conf"
+[ "$(value sys/sleep_millisecs) $(value sys/max_cpu_percent) $(value sys/thp_split)" = "250 30 never" ] &&
+	[ "$(value sys/mem_thresholds)" = "8 5 3 1" ] && [ "$(value params/madvise)" = 1 ] &&
+	[ "$out" = "$tmp/good.conf: 5 setting(s) applied" ]
+check $? "  written; group, which the module has already, skipped: $out"
+restore_fake
+
+# The module refuses a value: FILE:LINE, and the ones before it restored.
+cat > "$tmp/bad.conf" <<'CONF'
+sleep_millisecs = 250
+thp_split = always
+madvise = 0
+# the module refuses the next one
+scan_time_secs = 99
+max_cpu_percent = 30
+CONF
+FAKE_PSHARE_EINVAL=scan_time_secs run 1 "apply, the module refuses line 5" \
+	"$ctl" apply "$tmp/bad.conf"
+grep -qxF "$tmp/bad.conf:5: scan_time_secs=99: Invalid argument" <<< "$err" &&
+	grep -q 'restored the 3 setting(s) written before line 5' <<< "$err"
+check $? "  FILE:LINE: name=value: strerror, and what was restored: $err"
+# (The fake's refused file was truncated by open(): leave it out. thp_split
+# gets the choice back, as the module takes it.)
+[ "$(snap | grep -vE 'scan_time_secs|thp_split')" = "$(grep -vE 'scan_time_secs|thp_split' <<< "$orig")" ] &&
+	[ "$(value sys/thp_split)" = pressure ]
+check $? "  every value as before (thp_split $(value sys/thp_split), madvise $(value params/madvise))"
+restore_fake
+printf 'run = 2\nmerge_across_nodes = 0\n' > "$tmp/busy.conf"
+FAKE_PSHARE_BUSY=merge_across_nodes run 1 "apply, EBUSY on line 2" \
+	"$ctl" apply "$tmp/busy.conf"
+grep -qxF "$tmp/busy.conf:2: merge_across_nodes=0: Device or resource busy" <<< "$err" &&
+	[ "$(value sys/run)" = 1 ]
+check $? "  said so, run back to 1: $err"
+restore_fake
+
+# Refused before anything is written: exit 2, FILE:LINE.
+for t in "no_such_knob = 1|3|no_such_knob=1: no such tunable or module parameter" \
+	 "pages_shared = 0|3|pages_shared=0: read-only" \
+	 "version=9|3|version=9: read-only" \
+	 "group = 5|3|group=5: a load-time parameter, and the loaded module has group=-1" \
+	 "run 1|3|'run 1' is not NAME=VALUE" \
+	 "Run = 1|3|'Run' is not a tunable or parameter name" \
+	 "../sys/run = 1|3|'../sys/run' is not a tunable or parameter name" \
+	 "run =|3|run: no value" \
+	 "sleep_millisecs = 300|3|sleep_millisecs=300: set before, on line 1"; do
+	IFS='|' read -r bad line msg <<< "$t"
+	printf 'sleep_millisecs = 250\n# comment\n%s\nrun = 0\n' "$bad" > "$tmp/refused.conf"
+	run 2 "apply refuses '$bad'" "$ctl" apply "$tmp/refused.conf"
+	[ "$(snap)" = "$orig" ]
+	check $? "  nothing written"
+	grep -qF "$tmp/refused.conf:$line: $msg" <<< "$err"
+	check $? "  FILE:LINE and why: $err"
+done
+run 1 "apply of a missing file" "$ctl" apply "$tmp/none.conf"
+grep -q 'none.conf: No such file or directory' <<< "$err"
+check $? "  says so: $err"
+PSHARE_SYSFS=$tmp/none run 1 "apply without the module" "$ctl" apply "$conf"
+grep -q 'is the pshare module loaded' <<< "$err"
+check $? "  says so: $err"
+run 2 "apply without FILE" "$ctl" apply
+run 0 "apply --help" "$ctl" apply --help
+run 0 "load --help" "$ctl" load --help
+
+# load: modprobe (a fake that makes the sysfs tree), then apply.
+cat > "$tmp/modprobe" <<'SH'
+#!/bin/bash
+unset LD_PRELOAD FAKE_PSHARE_EINVAL FAKE_PSHARE_BUSY
+echo "$*" >> "$FAKE_MODPROBE_LOG"
+[ -z "${FAKE_MODPROBE_FAIL:-}" ] || { echo "modprobe: ERROR: could not insert 'pshare': Invalid argument" >&2; exit 1; }
+if [ "$1" = -r ]; then rm -rf "$PSHARE_SYSFS" "$PSHARE_PARAMS"; exit 0; fi
+cp -a "$FAKE_MODULE/sys" "$PSHARE_SYSFS"
+cp -a "$FAKE_MODULE/params" "$PSHARE_PARAMS"
+for a in "${@:2}"; do [ "${a%%=*}" != group ] || echo "${a#*=}" > "$PSHARE_PARAMS/group"; done
+SH
+chmod +x "$tmp/modprobe"
+export PSHARE_MODPROBE=$tmp/modprobe FAKE_MODPROBE_LOG=$tmp/modprobe.log FAKE_MODULE=$fake
+loaded() { [ -d "$tmp/lsys" ] && [ -d "$tmp/lparams" ]; }
+lrun() { PSHARE_SYSFS=$tmp/lsys PSHARE_PARAMS=$tmp/lparams run "$@"; }
+: > "$tmp/modprobe.log"
+printf 'group = 7\nsleep_millisecs = 250\nmadvise = 1\n' > "$tmp/load.conf"
+lrun 0 "load: modprobe with group=, then the tunables" "$ctl" load "$tmp/load.conf"
+[ "$(cat "$tmp/modprobe.log")" = "pshare group=7" ] && loaded &&
+	[ "$(cat "$tmp/lsys/sleep_millisecs") $(cat "$tmp/lparams/madvise") $(cat "$tmp/lparams/group")" = "250 1 7" ]
+check $? "  modprobe pshare group=7; sleep_millisecs 250, madvise 1"
+: > "$tmp/modprobe.log"
+lrun 0 "load, the module already loaded: as apply" "$ctl" load "$tmp/load.conf"
+[ ! -s "$tmp/modprobe.log" ]
+check $? "  no modprobe"
+rm -rf "$tmp/lsys" "$tmp/lparams"
+: > "$tmp/modprobe.log"
+printf 'sleep_millisecs = 250\nmax_cpu_percent = 0\n' > "$tmp/load.conf"
+FAKE_PSHARE_EINVAL=max_cpu_percent PSHARE_SYSFS=$tmp/lsys PSHARE_PARAMS=$tmp/lparams \
+	run 1 "load, the module refuses line 2" "$ctl" load "$tmp/load.conf"
+grep -qxF "$tmp/load.conf:2: max_cpu_percent=0: Invalid argument" <<< "$err" &&
+	[ "$(cat "$tmp/modprobe.log")" = "pshare"$'\n'"-r pshare" ] && ! loaded
+check $? "  FILE:LINE, and the module unloaded again: $(tr '\n' ';' < "$tmp/modprobe.log")"
+: > "$tmp/modprobe.log"
+printf 'no_such_knob = 1\n' > "$tmp/load.conf"
+lrun 2 "load, a name the module lacks" "$ctl" load "$tmp/load.conf"
+grep -qF "$tmp/load.conf:1: no_such_knob=1: no such tunable" <<< "$err" && ! loaded &&
+	[ "$(tail -n 1 "$tmp/modprobe.log")" = "-r pshare" ]
+check $? "  FILE:LINE, unloaded again: $err"
+: > "$tmp/modprobe.log"
+printf 'run 1\n' > "$tmp/load.conf"
+lrun 2 "load, a syntax error" "$ctl" load "$tmp/load.conf"
+[ ! -s "$tmp/modprobe.log" ] && grep -qF "$tmp/load.conf:1:" <<< "$err"
+check $? "  no modprobe at all: $err"
+printf 'group = x\n' > "$tmp/load.conf"
+FAKE_MODPROBE_FAIL=1 lrun 1 "load, modprobe refuses group=x" "$ctl" load "$tmp/load.conf"
+grep -qxF "$tmp/load.conf:1: group=x: modprobe pshare failed" <<< "$err" && ! loaded
+check $? "  FILE:LINE: $err"
+unset LD_PRELOAD PSHARE_MODPROBE
 
 host_done
