@@ -407,11 +407,18 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		 * A stale hint, another content under the same hash, or a page
 		 * of another NUMA node that may not share with @page.
 		 */
-		if (page2 == page || (!any && pshare_thp_protected(page2)) ||
-		    !pshare_nodes_may_merge(page, page2) ||
+		if (page2 == page || !pshare_nodes_may_merge(page, page2) ||
 		    !pshare_ops_pages_identical(page, page2)) {
 			put_page(page2);
 			continue;
+		}
+		/* A twin in a THP kept whole: it may have to count it. */
+		if (pshare_thp_protected(page2)) {
+			pshare_thp_twin_found(r2, idx2);
+			if (!any) {
+				put_page(page2);
+				continue;
+			}
 		}
 		*r2p = r2;
 		*idx2p = idx2;

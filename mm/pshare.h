@@ -209,7 +209,8 @@ struct pshare_stats {
  * still to skip (smart_scan, see scan.c); bits 12-31: the top 20 bits of
  * the low half of the page's xxh64, to tell a page that changed since its
  * last scan (volatile) from a stable one. Age and skips are 0 in any class
- * but unshared.
+ * but unshared. A subpage of a THP kept whole has no age and no skips: there
+ * bit 6 (PSHARE_PM_THP_DUP) says it had a twin at its THP's last visit.
  */
 #define PSHARE_PM_CLASS		0x3u
 #define PSHARE_PM_NONE		0x0u	/* not hinted: new, merged or skipped */
@@ -223,6 +224,7 @@ struct pshare_stats {
 #define PSHARE_PM_EST		(PSHARE_PM_EST_DUP | PSHARE_PM_EST_ZERO)
 #define PSHARE_PM_AGE		0x1c0u
 #define PSHARE_PM_AGE_SHIFT	6
+#define PSHARE_PM_THP_DUP	0x40u
 #define PSHARE_PM_SKIP		0xe00u
 #define PSHARE_PM_SKIP_SHIFT	9
 #define PSHARE_PM_FLAGS		0xfffu
@@ -588,6 +590,7 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 		     struct page *page, u64 hash);
 void pshare_thp_leave(struct pshare_range *r);
 unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx);
+void pshare_thp_twin_found(struct pshare_range *r, unsigned long idx);
 void pshare_thp_forget(struct pshare_range *r);
 void pshare_thp_epoch_done(void);
 void pshare_thp_relieve(unsigned int max_thps);

@@ -282,8 +282,36 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 		atomic_long_inc(&pshare_stats.thp_scanned);
 	}
 	r->thp_noted++;
-	if (pshare_merge_note_dup(r, idx, page, hash))
+	if (pshare_merge_note_dup(r, idx, page, hash)) {
 		r->thp_dups++;
+		r->meta[idx] |= PSHARE_PM_THP_DUP;
+	} else {
+		r->meta[idx] &= ~PSHARE_PM_THP_DUP;
+	}
+}
+
+/**
+ * pshare_thp_twin_found() - a page found its twin in a THP kept whole
+ * @r: the twin's registration
+ * @idx: the twin's page index
+ *
+ * The duplicates of a THP depend on other pages too: a twin that appears
+ * after the THP's visit, or later in that same visit, makes one of its
+ * subpages a duplicate. If this one had no twin at its THP's last visit,
+ * the THP's count is short, and its next visit must be whole.
+ * Context: pshare_engine_lock held.
+ */
+void pshare_thp_twin_found(struct pshare_range *r, unsigned long idx)
+{
+	unsigned long haddr = pshare_page_addr(r, idx) & HPAGE_PMD_MASK;
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	if (r->meta[idx] & PSHARE_PM_THP_DUP)
+		return;
+	*pshare_thp_sig(r, haddr) = 0;
+	if (r->thp_sample_addr == haddr)
+		r->thp_sample = 0;
 }
 
 /**
