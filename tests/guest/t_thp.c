@@ -63,19 +63,6 @@ static int verify(char *mem, char *b)
 	return bad;
 }
 
-/* Thresholds just above the available memory: the soft state. */
-static int make_short(void)
-{
-	long p = t_meminfo("MemAvailable") * 100 / t_meminfo("MemTotal");
-	char val[64];
-
-	if (p < 10 || p > 95)
-		return -1;
-	snprintf(val, sizeof(val), "%ld %ld %ld %ld", p + 4, p + 3, p - 5,
-		 p - 8);
-	return t_write_file(DIR "mem_thresholds", val);
-}
-
 int main(void)
 {
 	long before, after, splits0;
@@ -119,7 +106,7 @@ int main(void)
 	CHECK(bad == 0, "%d pages wrong with THPs kept", bad);
 
 	/* 2. pressure, memory short: the candidates are split and merged. */
-	if (make_short() == 0) {
+	if (t_mem_short() == 0) {
 		t_read_file(DIR "memory_state", state, sizeof(state));
 		state[strcspn(state, "\n")] = 0;
 		CHECK(!strcmp(state, "soft"), "memory_state \"%s\"", state);

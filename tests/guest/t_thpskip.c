@@ -64,19 +64,6 @@ static int verify(char *mem)
 	return bad;
 }
 
-/* Thresholds just above the available memory: the soft state. */
-static int make_short(void)
-{
-	long p = t_meminfo("MemAvailable") * 100 / t_meminfo("MemTotal");
-	char val[64];
-
-	if (p < 10 || p > 95)
-		return -1;
-	snprintf(val, sizeof(val), "%ld %ld %ld %ld", p + 4, p + 3, p - 5,
-		 p - 8);
-	return t_write_file(DIR "mem_thresholds", val);
-}
-
 /* Full scans until thp_dup_subpages is @want, at most @max; or -1. */
 static int scans_until_dups(long want, int max)
 {
@@ -170,7 +157,7 @@ int main(void)
 	 * 5. Memory short: whole visits only, and the candidates are split
 	 * and merged as their content is now.
 	 */
-	if (make_short() == 0) {
+	if (t_mem_short() == 0) {
 		CHECK(t_wait_scans(1, 300) == 0, "scan");
 		skipped0 = t_sysfs("thp_skipped");
 		CHECK(t_wait_scans(2, 300) == 0, "2 scans");

@@ -174,6 +174,23 @@ void t_default_rates(void)
 	t_sysfs_set("first_scan", PSHARE_TUN_DEF_first_scan);
 }
 
+/*
+ * Set pshare's memory thresholds just above the available memory, so that
+ * the host is in the soft state (memory short). Returns 0, or -1 if the
+ * available memory is too low or too high a share to place them.
+ */
+int t_mem_short(void)
+{
+	long p = t_meminfo("MemAvailable") * 100 / t_meminfo("MemTotal");
+	char val[64];
+
+	if (p < 10 || p > 95)
+		return -1;
+	snprintf(val, sizeof(val), "%ld %ld %ld %ld", p + 4, p + 3, p - 5,
+		 p - 8);
+	return t_write_file("/sys/kernel/mm/pshare/mem_thresholds", val);
+}
+
 /* The /proc/self/pagemap entry of @addr: bit 63 present, 62 swapped. */
 uint64_t t_pagemap(void *addr)
 {

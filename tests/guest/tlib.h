@@ -52,6 +52,7 @@ int t_query(struct pshare_proc_stats *st);
 int t_wait_scans(int n, int timeout_s);
 void t_fast_scan(void);
 void t_default_rates(void);
+int t_mem_short(void);
 uint64_t t_kpageflags(void *addr);
 int t_is_ksm(void *addr);
 int t_maybe_ksm(void *addr);
