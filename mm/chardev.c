@@ -9,7 +9,9 @@
 #include <linux/moduleparam.h>
 #include <linux/uaccess.h>
 #include <linux/pshare.h>
-#include "pshare.h"
+#include "iface.h"
+#include "register.h"
+#include "target.h"
 
 /*
  * group: the group, besides CAP_SYS_ADMIN, whose members may open

@@ -3,8 +3,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
-#include <linux/hash.h>
-#include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/ksm.h>
 #include <linux/mman.h>
@@ -14,6 +12,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <pshare/compat.h>
+#include "hooks.h"
+#include "madvise.h"
 #include "ops.h"
 #include "pshare.h"
 #include "symbols.h"
@@ -53,29 +53,8 @@
  * Unload waits for calls still inside pshare_ksm_madvise().
  */
 
-#define PSHARE_MM_FILTER_BITS	8
-
-static atomic_t pshare_mm_filter[1 << PSHARE_MM_FILTER_BITS];
 /* Calls redirected and not yet back out of this module. */
 static atomic_t pshare_hook_inflight = ATOMIC_INIT(0);
-
-static atomic_t *pshare_mm_bucket(struct mm_struct *mm)
-{
-	return &pshare_mm_filter[hash_ptr(mm, PSHARE_MM_FILTER_BITS)];
-}
-
-/** pshare_hook_mm_add() - @mm has registrations from now on */
-void pshare_hook_mm_add(struct mm_struct *mm)
-{
-	atomic_inc(pshare_mm_bucket(mm));
-}
-
-/** pshare_hook_mm_del() - @mm has no registration any more */
-void pshare_hook_mm_del(struct mm_struct *mm)
-{
-	atomic_dec(pshare_mm_bucket(mm));
-	pshare_hook_any_forget(mm);
-}
 
 /*
  * Break every merged page in [@start, @end) of @vma: it is about to move.
@@ -105,7 +84,7 @@ static int pshare_ksm_madvise(struct vm_area_struct *vma, unsigned long start,
 			      unsigned long *vm_flags)
 {
 	bool mine = !(*vm_flags & VM_MERGEABLE) && pshare_ops_vma_ok(vma);
-	bool known = atomic_read(pshare_mm_bucket(vma->vm_mm));
+	bool known = pshare_filter_test(vma->vm_mm);
 	int ret;
 
 	/*
@@ -184,19 +163,6 @@ out:
  * of both engines.
  */
 
-/*
- * Address spaces whose whole-process merging pshare took: registered, or
- * queued to be. An entry goes when the registration does (or fails).
- */
-#define PSHARE_ANY_BITS	6
-static DEFINE_HASHTABLE(pshare_any_mms, PSHARE_ANY_BITS);
-static DEFINE_SPINLOCK(pshare_any_lock);	/* guards pshare_any_mms */
-
-struct pshare_any_mm {
-	struct hlist_node node;	/* in pshare_any_mms */
-	struct mm_struct *mm;	/* identity only, never dereferenced */
-};
-
 /* Is whole-process merging of @mm pshare's (madvise=1, not ksmd's)? */
 static bool pshare_any_ours(struct mm_struct *mm)
 {
@@ -207,59 +173,23 @@ static bool pshare_any_ours(struct mm_struct *mm)
 
 /*
  * Register @mm as a whole with pshare, once: a second ksm_add_vma() of the
- * same process finds it in pshare_any_mms (the whole-process registration
- * picks up its new VMAs once a second) until pshare_hook_mm_del() forgets
- * it. Context: mmap_lock held for write.
+ * same process finds it noted (the whole-process registration picks up its
+ * new VMAs once a second) until its registration ends. Context: mmap_lock
+ * held for write.
  */
 static int pshare_any_adopt(struct mm_struct *mm)
 {
-	struct pshare_any_mm *e, *n;
 	int ret;
 
 	lockdep_assert_held_write(&mm->mmap_lock);
-	n = kmalloc(sizeof(*n), GFP_KERNEL);
-	if (!n)
-		return -ENOMEM;
-	n->mm = mm;
-	spin_lock(&pshare_any_lock);
-	hash_for_each_possible(pshare_any_mms, e, node, (unsigned long)mm) {
-		if (e->mm == mm) {
-			spin_unlock(&pshare_any_lock);
-			kfree(n);
-			return 0;
-		}
-	}
 	/* Before the request: the worker may forget it at once. */
-	hash_add(pshare_any_mms, &n->node, (unsigned long)mm);
-	spin_unlock(&pshare_any_lock);
-
+	ret = pshare_filter_any_add(mm);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	ret = pshare_madvise_queue_whole(mm, true);
 	if (ret)
-		pshare_hook_any_forget(mm);
+		pshare_filter_any_forget(mm);
 	return ret;
-}
-
-/**
- * pshare_hook_any_forget() - @mm's whole-process merging is registered no more
- * @mm: the address space (identity only)
- *
- * Its registration ended, or never began; a later ksm_add_vma() of a process
- * whose merging is pshare's registers it again.
- */
-void pshare_hook_any_forget(struct mm_struct *mm)
-{
-	struct pshare_any_mm *e;
-	struct hlist_node *tmp;
-
-	spin_lock(&pshare_any_lock);
-	hash_for_each_possible_safe(pshare_any_mms, e, tmp, node,
-				    (unsigned long)mm) {
-		if (e->mm == mm) {
-			hash_del(&e->node);
-			kfree(e);
-		}
-	}
-	spin_unlock(&pshare_any_lock);
 }
 
 /* Break pshare's merged pages in every VMA of @mm. mmap_lock held (write). */
@@ -269,7 +199,7 @@ static void pshare_unmerge_mm(struct mm_struct *mm)
 	struct vm_area_struct *vma;
 
 	lockdep_assert_held_write(&mm->mmap_lock);
-	if (!atomic_read(pshare_mm_bucket(mm)))
+	if (!pshare_filter_test(mm))
 		return;
 	for_each_vma(vmi, vma)
 		if (vma->anon_vma && !(vma->vm_flags & VM_MERGEABLE))
@@ -308,7 +238,7 @@ static int pshare_ksm_disable_merge_any(struct mm_struct *mm)
 		pshare_unmerge_mm(mm);
 		ret = pshare_madvise_queue_whole(mm, false);
 		if (!ret) {
-			pshare_hook_any_forget(mm);
+			pshare_filter_any_forget(mm);
 			clear_bit(MMF_VM_MERGE_ANY, &mm->flags);
 		}
 	} else {
@@ -346,10 +276,6 @@ static int pshare___ksm_enter(struct mm_struct *mm)
 		ret = pshare_call(__ksm_enter)(mm);
 	atomic_dec(&pshare_hook_inflight);
 	return ret;
-}
-#else
-void pshare_hook_any_forget(struct mm_struct *mm)
-{
 }
 #endif /* PSHARE_HAVE_MERGE_ANY */
 
@@ -434,16 +360,5 @@ int pshare_hooks_init(void)
 void pshare_hooks_exit(void)
 {
 	pshare_redirects_remove(ARRAY_SIZE(pshare_redirects));
-#if PSHARE_HAVE_MERGE_ANY
-	{
-		struct pshare_any_mm *e;
-		struct hlist_node *tmp;
-		int bkt;
-
-		hash_for_each_safe(pshare_any_mms, bkt, tmp, e, node) {
-			hash_del(&e->node);
-			kfree(e);
-		}
-	}
-#endif
+	pshare_filter_exit();
 }

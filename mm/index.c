@@ -23,7 +23,7 @@
 #include <linux/slab.h>
 #include "index.h"
 #include "kabi.h"
-#include "pshare.h"
+#include "store.h"
 #include <pshare/compat.h>
 
 static struct rb_root pshare_stable_root = RB_ROOT;
@@ -316,6 +316,23 @@ int pshare_index_resize(unsigned long pages)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_resize);
+
+/**
+ * pshare_index_fit() - size the hint table for the pages now registered
+ *
+ * A resize drops every hint; the store then has every page visited again.
+ * Context: pshare_engine_lock held.
+ */
+void pshare_index_fit(void)
+{
+	unsigned long gen = pshare_index_hint_generation();
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	pshare_index_resize(pshare_store_registered());
+	if (gen != pshare_index_hint_generation())
+		pshare_hints_dropped();
+}
 
 /** pshare_index_exit() - free the hint table; the stable tree is empty */
 void pshare_index_exit(void)

@@ -8,7 +8,10 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
-#include "pshare.h"
+#include "madvise.h"
+#include "merge.h"
+#include "reap.h"
+#include "register.h"
 
 /**
  * DOC: madvise registration
@@ -30,10 +33,11 @@
  * MADV_UNMERGEABLE must leave no merged page behind when madvise()
  * returns. The hook breaks pshare's merged pages in the range itself, and
  * until the worker has ended the registrations there, the request stays
- * on the queue, where pshare_madvise_blocked() shows it to the merge
- * primitive: a merge takes the mm's mmap_lock for read and checks the
- * queue under it, so it either ran before the hook (which then broke what
- * it merged) or sees the request and merges nothing.
+ * on the queue, where pshare_madvise_blocked(), the merge veto that
+ * pshare_madvise_init() sets, shows it to the merge primitive: a merge
+ * takes the mm's mmap_lock for read and checks the queue under it, so it
+ * either ran before the hook (which then broke what it merged) or sees
+ * the request and merges nothing.
  * As with the kernel's KSM, no privilege is needed: sharing domains
  * (salting 2, the default) keep processes apart.
  *
@@ -125,7 +129,7 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 
 	if (!mmget_not_zero(req->mm)) {
 		if (req->whole)
-			pshare_hook_any_forget(req->mm);
+			pshare_filter_any_forget(req->mm);
 		return;
 	}
 	if (req->advice == MADV_MERGEABLE) {
@@ -135,7 +139,7 @@ static void pshare_madv_apply(struct pshare_madv_req *req)
 		if (IS_ERR(pmm)) {
 			ret = PTR_ERR(pmm);
 			if (req->whole)
-				pshare_hook_any_forget(req->mm);
+				pshare_filter_any_forget(req->mm);
 		} else {
 			pmm->madvised = true;
 			if (req->whole) {
@@ -209,7 +213,7 @@ static void pshare_madv_work_fn(struct work_struct *work)
  *
  * Return: true while a MADV_UNMERGEABLE request covering @addr waits.
  */
-bool pshare_madvise_blocked(struct mm_struct *mm, unsigned long addr)
+static bool pshare_madvise_blocked(struct mm_struct *mm, unsigned long addr)
 {
 	struct pshare_madv_req *req;
 	bool blocked = false;
@@ -275,6 +279,7 @@ static int pshare_madv_queue(struct mm_struct *mm, unsigned long start,
 int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, int advice)
 {
+	mmap_assert_write_locked(mm);
 	return pshare_madv_queue(mm, start, end, advice, false);
 }
 
@@ -294,6 +299,16 @@ int pshare_madvise_queue_whole(struct mm_struct *mm, bool enable)
 }
 
 /**
+ * pshare_madvise_init() - have merges wait for MADV_UNMERGEABLE requests
+ *
+ * Before pshared starts; see DOC: madvise registration.
+ */
+void pshare_madvise_init(void)
+{
+	pshare_merge_set_veto(pshare_madvise_blocked);
+}
+
+/**
  * pshare_madvise_exit() - drop the pending requests, at unload
  *
  * Before the registrations end; from here on the hook refuses requests
@@ -304,6 +319,7 @@ void pshare_madvise_exit(void)
 {
 	struct pshare_madv_req *req, *tmp;
 
+	pshare_merge_set_veto(NULL);
 	spin_lock(&pshare_madv_lock);
 	pshare_madv_stopping = true;
 	spin_unlock(&pshare_madv_lock);

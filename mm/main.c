@@ -7,10 +7,18 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include "hooks.h"
+#include "iface.h"
 #include "index.h"
+#include "madvise.h"
+#include "memstate.h"
+#include "merge.h"
 #include "ops.h"
-#include "pshare.h"
+#include "reap.h"
+#include "scan.h"
 #include "symbols.h"
+#include "target.h"
+#include "thp.h"
 
 /**
  * DOC: Overview
@@ -21,13 +29,19 @@
  * content, and keeps one write-protected copy of each. A write to a shared
  * page takes the kernel's ordinary copy-on-write fault.
  *
- * The module is layered after mm/damon: the scan loop (scan.c) decides what
- * to look at and when; it never touches page tables itself. Everything that
- * does lives behind an operations layer. The sysfs interface (sysfs.c) and
- * the character device (chardev.c) only translate requests into calls on
- * the core. Functions the kernel does not export are resolved once, by name,
- * in symbols.c. Differences between kernel versions live in
- * include/pshare/compat.h.
+ * The module is layered after mm/damon, and each file calls only files of
+ * lower layers: from the bottom, the kernel interface (symbols.c), the
+ * base state (state.c, filter.c), the operations layer that alone touches
+ * page tables (ops.c) with the memory state (memstate.c), the store of
+ * registrations and their metadata (store.c), the content index, rates and
+ * domains (index.c, rate.c, domain.c), merging (merge.c), huge pages
+ * (thp.c), teardown (reap.c), the scan loop (scan.c), the registration API
+ * (register.c), the madvise and operator front ends (madvise.c, target.c),
+ * the kernel hooks (hooks.c), and sysfs and /dev/pshare (sysfs.c,
+ * chardev.c). A lower layer that must make a higher one act calls back
+ * through a function the higher one gave it; this file wires those. See
+ * Documentation/design.rst, "Layers". Differences between kernel versions
+ * live in include/pshare/compat.h.
  *
  * Merged pages are real KSM pages: page->mapping points at a node whose
  * layout matches the kernel's struct ksm_stable_node wherever the kernel
@@ -39,8 +53,10 @@
  * changes and unload. It is taken before any lock of the mm.
  */
 
-/* Serialises tunable writes, run-state changes and unload. */
-DEFINE_MUTEX(pshare_lock);
+/* What the scanner's periods do for the layers above it. */
+static const struct pshare_scan_callbacks pshare_scan_cb = {
+	.period = pshare_whole_refresh,
+};
 
 static int __init pshare_init(void)
 {
@@ -62,11 +78,12 @@ static int __init pshare_init(void)
 	if (ret)
 		goto destroy_caches;
 
-	ret = pshare_memstate_init();
+	ret = pshare_memstate_init(pshare_thp_freeable);
 	if (ret)
 		goto remove_hooks;
 
-	ret = pshare_scan_start();
+	pshare_madvise_init();
+	ret = pshare_scan_start(&pshare_scan_cb);
 	if (ret)
 		goto unregister_shrinker;
 
@@ -86,6 +103,7 @@ remove_sysfs:
 stop_scan:
 	pshare_scan_stop();
 unregister_shrinker:
+	pshare_madvise_exit();
 	pshare_memstate_exit();
 remove_hooks:
 	pshare_hooks_exit();
@@ -101,7 +119,7 @@ static void __exit pshare_exit(void)
 	pshare_scan_stop();
 	pshare_memstate_exit();
 	pshare_madvise_exit();
-	pshare_register_exit();
+	pshare_reap_all();
 	pshare_hooks_exit();
 	pshare_index_exit();
 	pshare_merge_exit();

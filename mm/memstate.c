@@ -7,7 +7,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <pshare/compat.h>
-#include "pshare.h"
+#include "memstate.h"
 
 /**
  * DOC: Memory states
@@ -130,13 +130,16 @@ bool pshare_mem_short(void)
 	       time_before(jiffies, READ_ONCE(pshare_shrunk_at) + HZ);
 }
 
+/* Set at load, before the shrinker is registered. */
+static unsigned long (*pshare_freeable)(void);
+
 static unsigned long pshare_shrink_count(struct shrinker *s,
 					 struct shrink_control *sc)
 {
 	if (READ_ONCE(pshare_tun.run) != PSHARE_RUN_MERGE ||
 	    READ_ONCE(pshare_tun.thp_split) != PSHARE_THP_PRESSURE)
 		return 0;
-	return pshare_thp_freeable();
+	return pshare_freeable ? pshare_freeable() : 0;
 }
 
 static unsigned long pshare_shrink_scan(struct shrinker *s,
@@ -152,13 +155,21 @@ static unsigned long pshare_shrink_scan(struct shrinker *s,
 
 static struct shrinker *pshare_shrinker;
 
-/** pshare_memstate_init() - register the shrinker */
-int pshare_memstate_init(void)
+/**
+ * pshare_memstate_init() - register the shrinker
+ * @freeable: what the shrinker reports reclaim could free (pages that
+ *	      splitting the huge pages worth it would free), from the layer
+ *	      that knows (thp.c)
+ *
+ * Return: 0, or the shrinker's error.
+ */
+int pshare_memstate_init(unsigned long (*freeable)(void))
 {
-	struct shrinker *s = pshare_shrinker_create(pshare_shrink_count,
-						    pshare_shrink_scan,
-						    "pshare");
+	struct shrinker *s;
 
+	pshare_freeable = freeable;
+	s = pshare_shrinker_create(pshare_shrink_count, pshare_shrink_scan,
+				   "pshare");
 	if (IS_ERR(s)) {
 		pr_err("cannot register the shrinker: %ld\n", PTR_ERR(s));
 		return PTR_ERR(s);

@@ -17,8 +17,8 @@
 #include <linux/slab.h>
 #include "index.h"
 #include "kabi.h"
+#include "merge.h"
 #include "ops.h"
-#include "pshare.h"
 
 static struct kmem_cache *pshare_node_cache;
 static struct kmem_cache *pshare_item_cache;
@@ -216,6 +216,40 @@ static void pshare_item_link(struct pshare_stable_node *node,
 	pshare_item_set(r, idx, item);
 }
 
+/**
+ * pshare_thp_protected() - must @page stay whole now?
+ * @page: a page the scanner found mapped, referenced
+ *
+ * Return: true for a subpage of a PMD-mapped THP unless thp_split=always.
+ */
+bool pshare_thp_protected(struct page *page)
+{
+	if (!PageTransCompound(page) ||
+	    READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_ALWAYS)
+		return false;
+	return folio_entire_mapcount(page_folio(page)) > 0;
+}
+
+/*
+ * Asked before each merge, under the mm's mmap_lock: may a layer above
+ * (madvise.c) refuse it? Set at load before pshared starts, cleared at
+ * unload after it stopped; pshared alone merges.
+ */
+static bool (*pshare_merge_veto)(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * pshare_merge_set_veto() - let a layer above refuse merges
+ * @veto: called with the mm's mmap_lock held (read, at least) before every
+ *	  merge; true refuses the merge at that address. NULL for none.
+ *
+ * Context: pshared not running.
+ */
+void pshare_merge_set_veto(bool (*veto)(struct mm_struct *mm,
+					unsigned long addr))
+{
+	WRITE_ONCE(pshare_merge_veto, veto);
+}
+
 /*
  * Merge the page at (@r, @idx) into @kpage (or, with @kpage NULL, make it a
  * KSM page with no node), under its mm's mmap_lock. On success fill @item
@@ -225,6 +259,7 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 			   struct page *page, struct page *kpage,
 			   struct pshare_rmap_item *item)
 {
+	bool (*veto)(struct mm_struct *mm, unsigned long addr);
 	struct mm_struct *mm = r->pmm->mm;
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct vm_area_struct *vma;
@@ -233,8 +268,9 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
+	veto = READ_ONCE(pshare_merge_veto);
 	/* A MADV_UNMERGEABLE on its way: see madvise.c. */
-	if (vma && !pshare_madvise_blocked(mm, addr))
+	if (vma && !(veto && veto(mm, addr)))
 		err = pshare_ops_merge_one(vma, addr, page, kpage, &split);
 	/* Its other subpages may map the zero page now: see scan.c. */
 	if (split)
@@ -414,7 +450,7 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		}
 		/* A twin in a THP kept whole: it may have to count it. */
 		if (pshare_thp_protected(page2)) {
-			pshare_thp_twin_found(r2, idx2);
+			pshare_meta_thp_twin(r2, idx2);
 			if (!any) {
 				put_page(page2);
 				continue;

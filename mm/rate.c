@@ -7,7 +7,7 @@
 #include <linux/math64.h>
 #include <linux/sizes.h>
 #include <linux/sort.h>
-#include "pshare.h"
+#include "rate.h"
 
 /**
  * DOC: Rate control

@@ -9,36 +9,22 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include "index.h"
 #include "kabi.h"
+#include "memstate.h"
+#include "merge.h"
 #include "ops.h"
-#include "pshare.h"
+#include "rate.h"
+#include "reap.h"
+#include "scan.h"
 #include "symbols.h"
-
-struct pshare_tunables pshare_tun = {
-	.run = PSHARE_RUN_DEFAULT,
-	.sleep_millisecs = PSHARE_SLEEP_MS_DEFAULT,
-	.max_page_sharing = PSHARE_MAX_SHARING_DEFAULT,
-	.scan_mb_per_ghz = PSHARE_SCAN_MB_PER_GHZ_DEFAULT,
-	.rate_max_pages = PSHARE_RATE_MAX_DEFAULT,
-	.scan_time_secs = PSHARE_SCAN_TIME_DEFAULT,
-	.max_cpu_percent = PSHARE_CPU_PERCENT_DEFAULT,
-	.thp_split = PSHARE_THP_DEFAULT,
-	.mem_thresholds = PSHARE_MEM_THRESHOLDS_DEFAULT,
-	.salting = PSHARE_SALTING_DEFAULT,
-	.zero_across_domains = PSHARE_ZERO_ACROSS_DEFAULT,
-	.smart_scan = PSHARE_SMART_SCAN_DEFAULT,
-	.merge_across_nodes = PSHARE_ACROSS_NODES_DEFAULT,
-	.first_scan = PSHARE_FIRST_SCAN_DEFAULT,
-};
-EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
+#include "thp.h"
 
 /* Does the run state have pshared scan: merge (1) or estimate (3)? */
 static bool pshare_run_scans(unsigned int run)
 {
 	return run == PSHARE_RUN_MERGE || run == PSHARE_RUN_ESTIMATE;
 }
-
-struct pshare_stats pshare_stats;
 
 /*
  * For tests only: keep only the low @hash_bits bits of each page's hash, so
@@ -51,17 +37,8 @@ module_param(hash_bits, uint, 0400);
 MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
 
 static struct task_struct *pshare_thread;
-static DECLARE_WAIT_QUEUE_HEAD(pshare_thread_wait);
-/* Set by pshare_scan_wake(), cleared by pshared: cuts its sleep short. */
-static bool pshare_wake_pending;
-/*
- * Milliseconds until pshared looks again for merged pages that outlived
- * their last mapping on record; 0 when there are none. Doubles up to
- * PSHARE_PRUNE_MAX_MS while pages stay. Under pshare_engine_lock.
- */
-static unsigned int pshare_prune_ms;
-#define PSHARE_PRUNE_MIN_MS	100
-#define PSHARE_PRUNE_MAX_MS	30000
+/* Callbacks of the layers above, set at start. */
+static struct pshare_scan_callbacks pshare_scan_cb;
 /* Most huge pages split per period while memory is short, before boost. */
 #define PSHARE_THP_RELIEVE_PER_PERIOD	4
 /* Pages one registration scans before the next one's turn. */
@@ -74,21 +51,14 @@ static unsigned int pshare_prune_ms;
 #define PSHARE_ACCRUE_MIN_CAP_NS	(250 * NSEC_PER_MSEC)
 
 /*
- * Under pshare_engine_lock:
- * @range: the registration the scanner serves next (round robin); moved
- *	   on by pshare_scan_forget() when that registration goes away
- * @nr_ranges: live registrations
- * @epoch_pending: registrations not yet fully scanned in this epoch; a
- *		   full scan completes when none is left
+ * Under pshare_engine_lock (the scan order itself is the store's,
+ * &pshare_order):
  * @drained_at: ktime of the last drain of the per-CPU LRU batches
  * @accrued_at: ktime up to which credit was given
  * @ended_at: ktime at the end of the last period
  * @ended_cpu: pshared's CPU time then
  */
 static struct {
-	struct pshare_range *range;
-	unsigned long nr_ranges;
-	unsigned long epoch_pending;
 	u64 drained_at;
 	u64 accrued_at;
 	u64 ended_at;
@@ -111,47 +81,6 @@ static u64 pshare_hash(struct page *page)
 	if (hash_bits && hash_bits < 64)
 		hash &= (1ULL << hash_bits) - 1;
 	return hash;
-}
-
-/**
- * pshare_scan_added() - a new registration joins the scan
- * @r: the registration, on its pshare_mm's list
- *
- * It owes a full pass in the current epoch. Context: pshare_engine_lock.
- */
-void pshare_scan_added(struct pshare_range *r)
-{
-	lockdep_assert_held(&pshare_engine_lock);
-
-	r->epoch_left = r->npages;
-	r->fast = true;		/* its first pass */
-	pshare_cursor.epoch_pending++;
-	pshare_cursor.nr_ranges++;
-	pshare_rate_changed();
-}
-
-/**
- * pshare_scan_forget() - move the scanner off @r, which is going away
- * @r: the registration
- *
- * Context: pshare_engine_lock held.
- */
-void pshare_scan_forget(struct pshare_range *r)
-{
-	lockdep_assert_held(&pshare_engine_lock);
-
-	if (pshare_cursor.range == r) {
-		struct pshare_mm *pmm = r->pmm;
-
-		pshare_cursor.range = list_is_last(&r->link, &pmm->ranges) ?
-				      NULL : list_next_entry(r, link);
-	}
-	if (r->epoch_left)
-		pshare_cursor.epoch_pending--;
-	r->epoch_left = 0;
-	pshare_cursor.nr_ranges--;
-	pshare_thp_forget(r);
-	pshare_rate_changed();
 }
 
 /* The first registration of the address space after @pmm, wrapping. */
@@ -211,13 +140,13 @@ static void pshare_scan_epoch_done(void)
 	pshare_thp_epoch_done();
 	pshare_prune_nodes();
 	pshare_scan_drain(true);
-	pshare_cursor.epoch_pending = 0;
+	pshare_order.epoch_pending = 0;
 	list_for_each_entry(pmm, &pshare_mms, link) {
 		list_for_each_entry(r, &pmm->ranges, link) {
 			if (!pshare_range_active(r))
 				continue;	/* owes nothing while disabled */
 			r->epoch_left = r->npages;
-			pshare_cursor.epoch_pending++;
+			pshare_order.epoch_pending++;
 		}
 	}
 }
@@ -225,7 +154,7 @@ static void pshare_scan_epoch_done(void)
 /*
  * Once a period: if the registrations that owed the epoch its last pages
  * went away (freed, or disabled), the epoch is complete, provided any
- * registration can take part in the next. Not done in pshare_scan_forget()
+ * registration can take part in the next. Not done in pshare_store_remove()
  * itself, whose registration is still on its list then. Context:
  * pshare_engine_lock held.
  */
@@ -250,8 +179,8 @@ static void pshare_scan_epoch_check(void)
 	 * ever off, full scans would end early, or, below the truth, never
 	 * again (the count would wrap): say so once, and count again.
 	 */
-	if (WARN_ON_ONCE(owing != pshare_cursor.epoch_pending))
-		pshare_cursor.epoch_pending = owing;
+	if (WARN_ON_ONCE(owing != pshare_order.epoch_pending))
+		pshare_order.epoch_pending = owing;
 	if (!owing && active)
 		pshare_scan_epoch_done();
 }
@@ -261,7 +190,7 @@ static void pshare_scan_excuse(struct pshare_range *r)
 {
 	if (r->epoch_left) {
 		r->epoch_left = 0;
-		if (!--pshare_cursor.epoch_pending)
+		if (!--pshare_order.epoch_pending)
 			pshare_scan_epoch_done();
 	}
 }
@@ -369,7 +298,7 @@ static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
 
 	if (ksm_has_it) {
 		/* madvise(MADV_MERGEABLE) came after registering: let go. */
-		pshare_page_gone(r, idx);
+		pshare_page_end(r, idx);
 		return;
 	}
 	if (item) {
@@ -447,7 +376,7 @@ out:
  *
  * Context: pshare_engine_lock held, no mmap_lock.
  */
-void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -462,7 +391,7 @@ void pshare_scan_page(struct pshare_range *r, unsigned long idx)
  * As pshare_scan_page(); a subpage the split mapped to the zero page is
  * counted as pshare's. Context: pshare_engine_lock held, no mmap_lock.
  */
-void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
+static void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -518,7 +447,7 @@ static unsigned long pshare_scan_step(struct pshare_range *r)
 	}
 	if (r->epoch_left) {
 		r->epoch_left -= min(n, r->epoch_left);
-		if (!r->epoch_left && !--pshare_cursor.epoch_pending)
+		if (!r->epoch_left && !--pshare_order.epoch_pending)
 			pshare_scan_epoch_done();
 	}
 	return n;
@@ -526,7 +455,7 @@ static unsigned long pshare_scan_step(struct pshare_range *r)
 
 /*
  * Let ioctls and sysfs writes in between two pages of @r's turn, and say
- * whether the turn may go on. pshare_scan_forget() moves the cursor off a
+ * whether the turn may go on. pshare_store_remove() moves the cursor off a
  * registration that goes away, so @r is valid if the cursor is still on
  * it. A disable, a run of 0 or 2, or the process's exit may also have
  * come meanwhile, and each has already dropped what it had to drop (a
@@ -537,7 +466,7 @@ static bool pshare_scan_resched(struct pshare_range *r)
 	mutex_unlock(&pshare_engine_lock);
 	cond_resched();
 	mutex_lock(&pshare_engine_lock);
-	return pshare_cursor.range == r && pshare_range_active(r) &&
+	return pshare_order.range == r && pshare_range_active(r) &&
 	       !READ_ONCE(r->pmm->dead) &&
 	       pshare_run_scans(READ_ONCE(pshare_tun.run));
 }
@@ -552,19 +481,19 @@ static void pshare_scan_serve(u64 deadline)
 	unsigned long idle = 0;	/* registrations in a row with no credit */
 	unsigned int steps = 0;
 
-	if (!pshare_cursor.range)
-		pshare_cursor.range = pshare_next_range(NULL);
-	while (pshare_cursor.range && idle <= pshare_cursor.nr_ranges &&
+	if (!pshare_order.range)
+		pshare_order.range = pshare_next_range(NULL);
+	while (pshare_order.range && idle <= pshare_order.nr_ranges &&
 	       pshare_run_scans(READ_ONCE(pshare_tun.run)) &&
 	       !kthread_should_stop()) {
-		struct pshare_range *r = pshare_cursor.range;
+		struct pshare_range *r = pshare_order.range;
 		unsigned int turn;
 
 		if (!pshare_range_active(r))
 			pshare_scan_excuse(r);
 		if (r->credit < PSHARE_CREDIT_PAGE || READ_ONCE(r->pmm->dead) ||
 		    !pshare_range_active(r)) {
-			pshare_cursor.range = pshare_next_range(r);
+			pshare_order.range = pshare_next_range(r);
 			idle++;
 			continue;
 		}
@@ -582,15 +511,15 @@ static void pshare_scan_serve(u64 deadline)
 			if (need_resched() && !pshare_scan_resched(r))
 				break;
 		}
-		if (pshare_cursor.range == r)
-			pshare_cursor.range = pshare_next_range(r);
-		else if (!pshare_cursor.range)
-			pshare_cursor.range = pshare_next_range(NULL);
+		if (pshare_order.range == r)
+			pshare_order.range = pshare_next_range(r);
+		else if (!pshare_order.range)
+			pshare_order.range = pshare_next_range(NULL);
 	}
 	return;
 out:
 	/* The next period starts with the next registration. */
-	pshare_cursor.range = pshare_next_range(pshare_cursor.range);
+	pshare_order.range = pshare_next_range(pshare_order.range);
 }
 
 /*
@@ -608,7 +537,8 @@ static unsigned int pshare_scan_period(bool *throttled)
 	mutex_lock(&pshare_engine_lock);
 	pshare_reap_dead();
 	now = ktime_get_ns();
-	pshare_whole_refresh(now);
+	if (pshare_scan_cb.period)
+		pshare_scan_cb.period(now);
 	dt = min_t(u64, now - pshare_cursor.accrued_at,
 		   max_t(u64, PSHARE_ACCRUE_MIN_CAP_NS,
 			 2ULL * period * NSEC_PER_MSEC));
@@ -620,7 +550,7 @@ static unsigned int pshare_scan_period(bool *throttled)
 	if (READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_PRESSURE &&
 	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE && pshare_mem_short())
 		pshare_thp_relieve(PSHARE_THP_RELIEVE_PER_PERIOD *
-				   pshare_boost(state));
+				   pshare_boost(state), pshare_scan_split_page);
 
 	now = ktime_get_ns();
 	spent = div_u64(now - start, NSEC_PER_MSEC);
@@ -647,21 +577,6 @@ static bool pshare_scan_has_work(void)
 	return !list_empty_careful(&pshare_mms);
 }
 
-/**
- * pshare_prune_later() - have pshared look again for nodes to free
- *
- * Context: pshare_engine_lock held.
- */
-void pshare_prune_later(void)
-{
-	lockdep_assert_held(&pshare_engine_lock);
-
-	if (!pshare_prune_ms) {
-		WRITE_ONCE(pshare_prune_ms, PSHARE_PRUNE_MIN_MS);
-		pshare_scan_wake();
-	}
-}
-
 /* pshared runs while run is 1 or 3 and memory is registered, or to reap. */
 static bool pshare_scan_should_run(void)
 {
@@ -672,15 +587,11 @@ static bool pshare_scan_should_run(void)
 /* Idle, but nodes wait for their pages to go: prune after a delay. */
 static void pshare_scan_idle_prune(unsigned int ms)
 {
-	wait_event_freezable_timeout(pshare_thread_wait,
+	wait_event_freezable_timeout(pshare_scan_waitq,
 				     pshare_scan_should_run() ||
 				     kthread_should_stop(),
 				     msecs_to_jiffies(ms));
-	mutex_lock(&pshare_engine_lock);
-	if (pshare_prune_ms == ms)
-		WRITE_ONCE(pshare_prune_ms, pshare_release_nodes() ?
-			   min(ms * 2, PSHARE_PRUNE_MAX_MS) : 0);
-	mutex_unlock(&pshare_engine_lock);
+	pshare_prune_retry(ms);
 }
 
 static int pshare_scand(void *unused)
@@ -699,18 +610,18 @@ static int pshare_scand(void *unused)
 			 * A new sleep_millisecs, say, applies at once; but
 			 * over its CPU cap the scanner sleeps its time out.
 			 */
-			wait_event_freezable_timeout(pshare_thread_wait,
+			wait_event_freezable_timeout(pshare_scan_waitq,
 						     (!throttled &&
 						      READ_ONCE(pshare_wake_pending)) ||
 						     kthread_should_stop(),
 						     msecs_to_jiffies(ms));
-		} else if (READ_ONCE(pshare_prune_ms)) {
-			pshare_scan_idle_prune(READ_ONCE(pshare_prune_ms));
+		} else if (pshare_prune_delay()) {
+			pshare_scan_idle_prune(pshare_prune_delay());
 		} else {
-			wait_event_freezable(pshare_thread_wait,
+			wait_event_freezable(pshare_scan_waitq,
 					     pshare_scan_should_run() ||
 					     kthread_should_stop() ||
-					     READ_ONCE(pshare_prune_ms));
+					     pshare_prune_delay());
 		}
 	}
 	return 0;
@@ -729,13 +640,6 @@ u64 pshare_scan_cpu_ns(void)
 	struct task_struct *t = READ_ONCE(pshare_thread);
 
 	return t ? READ_ONCE(t->se.sum_exec_runtime) : 0;
-}
-
-/** pshare_scan_wake() - tell pshared that its work may have changed */
-void pshare_scan_wake(void)
-{
-	WRITE_ONCE(pshare_wake_pending, true);
-	wake_up_interruptible(&pshare_thread_wait);
 }
 
 /**
@@ -769,9 +673,15 @@ int pshare_set_run(unsigned int run)
 	return ret;
 }
 
-/** pshare_scan_start() - start pshared */
-int pshare_scan_start(void)
+/**
+ * pshare_scan_start() - start pshared
+ * @cb: what the layers above do in each period
+ *
+ * Return: 0, or kthread_run()'s error.
+ */
+int pshare_scan_start(const struct pshare_scan_callbacks *cb)
 {
+	pshare_scan_cb = *cb;
 	pshare_thread = kthread_run(pshare_scand, NULL, "pshared");
 	if (IS_ERR(pshare_thread)) {
 		int ret = PTR_ERR(pshare_thread);

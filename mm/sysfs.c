@@ -6,8 +6,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sysfs.h>
-#include "pshare.h"
+#include "iface.h"
+#include "memstate.h"
+#include "merge.h"
+#include "rate.h"
+#include "scan.h"
 #include "symbols.h"
+#include "target.h"
 
 static struct kobject *pshare_kobj;
 

@@ -5,8 +5,10 @@
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
 #include <linux/sched/mm.h>
+#include "memstate.h"
+#include "merge.h"
 #include "ops.h"
-#include "pshare.h"
+#include "thp.h"
 
 /**
  * DOC: Huge pages
@@ -63,20 +65,6 @@ static unsigned int pshare_nr_cands;
 /* Counts full scans, to drop candidates no longer seen as huge pages. */
 static u32 pshare_thp_epoch;
 
-/**
- * pshare_thp_protected() - must @page stay whole now?
- * @page: a page the scanner found mapped, referenced
- *
- * Return: true for a subpage of a PMD-mapped THP unless thp_split=always.
- */
-bool pshare_thp_protected(struct page *page)
-{
-	if (!PageTransCompound(page) ||
-	    READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_ALWAYS)
-		return false;
-	return folio_entire_mapcount(page_folio(page)) > 0;
-}
-
 /* Set @c's duplicates, and the host's and its process's totals. */
 static void pshare_cand_set_dups(struct pshare_thp_candidate *c, u32 dups)
 {
@@ -91,12 +79,6 @@ static void pshare_cand_set_dups(struct pshare_thp_candidate *c, u32 dups)
 }
 
 /* The entry of @r's thp_sig for the 2 MiB block at @haddr. */
-static u32 *pshare_thp_sig(struct pshare_range *r, unsigned long haddr)
-{
-	return &r->thp_sig[(haddr - ALIGN_DOWN(r->start, HPAGE_PMD_SIZE)) >>
-			   HPAGE_PMD_SHIFT];
-}
-
 static void pshare_cand_remove(unsigned int i)
 {
 	pshare_cand_set_dups(&pshare_cands[i], 0);
@@ -291,30 +273,6 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 }
 
 /**
- * pshare_thp_twin_found() - a page found its twin in a THP kept whole
- * @r: the twin's registration
- * @idx: the twin's page index
- *
- * The duplicates of a THP depend on other pages too: a twin that appears
- * after the THP's visit, or later in that same visit, makes one of its
- * subpages a duplicate. If this one had no twin at its THP's last visit,
- * the THP's count is short, and its next visit must be whole.
- * Context: pshare_engine_lock held.
- */
-void pshare_thp_twin_found(struct pshare_range *r, unsigned long idx)
-{
-	unsigned long haddr = pshare_page_addr(r, idx) & HPAGE_PMD_MASK;
-
-	lockdep_assert_held(&pshare_engine_lock);
-
-	if (r->meta[idx] & PSHARE_PM_THP_DUP)
-		return;
-	*pshare_thp_sig(r, haddr) = 0;
-	if (r->thp_sample_addr == haddr)
-		r->thp_sample = 0;
-}
-
-/**
  * pshare_thp_forget() - drop the candidates and samples of a registration
  * @r: the registration, going away or reset
  *
@@ -388,10 +346,13 @@ static bool pshare_thp_split_at(struct pshare_range *r, unsigned long haddr)
 /**
  * pshare_thp_relieve() - split the best candidates and merge their subpages
  * @max_thps: most THPs to split
+ * @scan: the scanner's look at one page, called on each subpage of a THP
+ *	  split, with the lock held
  *
  * Context: pshare_engine_lock held; memory is short.
  */
-void pshare_thp_relieve(unsigned int max_thps)
+void pshare_thp_relieve(unsigned int max_thps,
+			void (*scan)(struct pshare_range *r, unsigned long idx))
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -417,7 +378,7 @@ void pshare_thp_relieve(unsigned int max_thps)
 		idx = pshare_page_idx(r, max(c.addr, r->start));
 		end = pshare_page_idx(r, min(c.addr + HPAGE_PMD_SIZE, r->end));
 		for (; idx < end; idx++) {
-			pshare_scan_split_page(r, idx);
+			scan(r, idx);
 			cond_resched();
 		}
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare KUnit: pshare_domain, a registration's sharing domain by salting. */
 #include <kunit/test.h>
-#include "pshare.h"
+#include "domain.h"
+#include "target.h"
 
 /* A caller's and an operator's salt, and a process's serial number. */
 #define CALLER_SALT	0x1234ULL

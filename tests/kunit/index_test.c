@@ -12,7 +12,7 @@
 #include "index.h"
 #include "kabi.h"
 #include "ops.h"
-#include "pshare.h"
+#include "store.h"
 
 /* The injected weak hash: only the first byte of the page counts. */
 static u64 weak_hash(struct page *page)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare KUnit: pshare_rate, sharing the host-wide scan cap by weight. */
 #include <kunit/test.h>
-#include "pshare.h"
+#include "rate.h"
+#include "scan.h"
 
 #define NR	4
 

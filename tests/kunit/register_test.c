@@ -2,7 +2,7 @@
 /* pshare KUnit: pshare_register, user ranges and per-page bookkeeping. */
 #include <kunit/test.h>
 #include <linux/mm.h>
-#include "pshare.h"
+#include "register.h"
 
 static void pshare_range_accepts_valid(struct kunit *test)
 {

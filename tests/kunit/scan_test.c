@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare KUnit: pshare_scan, smart_scan's ageing and skipping of pages. */
 #include <kunit/test.h>
-#include "pshare.h"
+#include "scan.h"
 
 /*
  * Visits of one unshared page that every real visit finds unique and

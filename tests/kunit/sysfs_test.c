@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pshare KUnit: pshare_sysfs, parsing and bounds of tunable writes. */
 #include <kunit/test.h>
+#include "iface.h"
 #include "pshare.h"
 
 static void pshare_parse_accepts_in_range(struct kunit *test)

@@ -5,7 +5,7 @@
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include "ops.h"
-#include "pshare.h"
+#include "store.h"
 
 /* A PMD-sized compound page, every byte @fill; or NULL. */
 static struct page *huge_with(u8 fill)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* pshare: merging, merged pages and their mappings (merge.c). */
+#ifndef _PSHARE_MERGE_H
+#define _PSHARE_MERGE_H
+
+#include "store.h"
+
+struct pshare_rmap_item;
+struct pshare_stable_node;
+
+bool pshare_thp_protected(struct page *page);
+void pshare_merge_set_veto(bool (*veto)(struct mm_struct *mm,
+					unsigned long addr));
+void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx);
+void pshare_merge_page(struct pshare_range *r, unsigned long idx,
+		       struct page *page, u64 hash);
+bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
+			   struct page *page, u64 hash);
+int pshare_merge_set_across_nodes(unsigned int across);
+u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
+			  struct page *page, u64 hash);
+void pshare_remove_item(struct pshare_rmap_item *item);
+unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
+unsigned long pshare_prune_nodes(void);
+int pshare_merge_init(void);
+void pshare_merge_exit(void);
+
+#endif /* _PSHARE_MERGE_H */

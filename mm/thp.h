@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* pshare: huge pages, kept whole or split to share (thp.c). */
+#ifndef _PSHARE_THP_H
+#define _PSHARE_THP_H
+
+#include "store.h"
+
+void pshare_thp_note(struct pshare_range *r, unsigned long idx,
+		     struct page *page, u64 hash);
+void pshare_thp_leave(struct pshare_range *r);
+unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx);
+void pshare_thp_forget(struct pshare_range *r);
+void pshare_thp_epoch_done(void);
+void pshare_thp_relieve(unsigned int max_thps,
+			void (*scan)(struct pshare_range *r, unsigned long idx));
+unsigned long pshare_thp_freeable(void);
+
+#endif /* _PSHARE_THP_H */
