@@ -12,8 +12,8 @@
 
 /*
  * Address spaces with registrations, in a small counting filter: the
- * ksm_madvise() hook costs an atomic read for every other mremap() (see
- * DOC: Hooks in hooks.c). A false positive only costs a walk.
+ * ksm_madvise() hook costs an atomic read for every other mremap() (see the
+ * overview in hooks.c). A false positive only costs a walk.
  */
 #define PSHARE_MM_FILTER_BITS	8
 
@@ -34,6 +34,7 @@ void pshare_filter_add(struct mm_struct *mm)
 {
 	atomic_inc(pshare_mm_bucket(mm));
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_filter_add);
 
 /**
  * pshare_filter_del() - @mm has no registration any more
@@ -46,6 +47,7 @@ void pshare_filter_del(struct mm_struct *mm)
 	atomic_dec(pshare_mm_bucket(mm));
 	pshare_filter_any_forget(mm);
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_filter_del);
 
 /**
  * pshare_filter_test() - may @mm have registrations?
@@ -57,6 +59,7 @@ bool pshare_filter_test(struct mm_struct *mm)
 {
 	return atomic_read(pshare_mm_bucket(mm));
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_filter_test);
 
 /*
  * Address spaces whose whole-process merging (prctl(PR_SET_MEMORY_MERGE),
@@ -98,6 +101,7 @@ int pshare_filter_any_add(struct mm_struct *mm)
 	spin_unlock(&pshare_any_lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_filter_any_add);
 
 /**
  * pshare_filter_any_forget() - @mm's whole-process merging is registered no more
@@ -121,6 +125,7 @@ void pshare_filter_any_forget(struct mm_struct *mm)
 	}
 	spin_unlock(&pshare_any_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_filter_any_forget);
 
 /** pshare_filter_exit() - forget every address space, at unload */
 void pshare_filter_exit(void)

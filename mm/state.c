@@ -29,6 +29,7 @@ struct pshare_tunables pshare_tun = {
 EXPORT_SYMBOL_IF_KUNIT(pshare_tun);
 
 struct pshare_stats pshare_stats;
+EXPORT_SYMBOL_IF_KUNIT(pshare_stats);
 
 DECLARE_WAIT_QUEUE_HEAD(pshare_scan_waitq);
 /* Set by pshare_scan_wake(), cleared by pshared: cuts its sleep short. */

@@ -19,6 +19,7 @@ DEFINE_MUTEX(pshare_engine_lock);
 EXPORT_SYMBOL_IF_KUNIT(pshare_engine_lock);
 /* The scanner's place in the scan order: see its declaration in store.h. */
 struct pshare_order pshare_order;
+EXPORT_SYMBOL_IF_KUNIT(pshare_order);
 /*
  * Registrations by id, for hints: a table that grows by doubling, and goes
  * when the last registration does. Under pshare_engine_lock.
@@ -56,6 +57,7 @@ unsigned long pshare_store_registered(void)
 
 	return pshare_registered_pages;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_store_registered);
 
 /**
  * pshare_meta_set_class() - change a page's class, keeping the counters
@@ -98,6 +100,7 @@ void pshare_meta_set_class(struct pshare_range *r, unsigned long idx,
 	}
 	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_CLASS) | class;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_meta_set_class);
 
 /**
  * pshare_meta_set_est() - set a page's estimate verdict, keeping the counters
@@ -133,6 +136,7 @@ void pshare_meta_set_est(struct pshare_range *r, unsigned long idx, u32 est)
 	}
 	r->meta[idx] = (r->meta[idx] & ~PSHARE_PM_EST) | est;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_meta_set_est);
 
 /**
  * pshare_meta_thp_twin() - a page found its twin in a THP kept whole
@@ -230,6 +234,7 @@ struct pshare_range *pshare_range_by_id(u32 id)
 {
 	return id < pshare_range_slots ? pshare_ranges[id] : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_range_by_id);
 
 /* Give @r the lowest free id, 1 to 65535. */
 static int pshare_range_id_alloc(struct pshare_range *r)
@@ -294,6 +299,7 @@ struct pshare_rmap_item *pshare_item_get(struct pshare_range *r,
 
 	return chunk ? chunk[idx % PSHARE_CHUNK_ITEMS] : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_get);
 
 /** pshare_item_next() - the first item at page *@idx or after, or NULL */
 struct pshare_rmap_item *pshare_item_next(struct pshare_range *r,
@@ -317,6 +323,7 @@ struct pshare_rmap_item *pshare_item_next(struct pshare_range *r,
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_next);
 
 /**
  * pshare_item_reserve() - make room to store an item for page @idx
@@ -337,6 +344,7 @@ int pshare_item_reserve(struct pshare_range *r, unsigned long idx)
 	pshare_meta_account(PAGE_SIZE);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_reserve);
 
 /** pshare_item_set() - store (or with NULL, clear) page @idx's item */
 void pshare_item_set(struct pshare_range *r, unsigned long idx,
@@ -348,6 +356,7 @@ void pshare_item_set(struct pshare_range *r, unsigned long idx,
 		return;
 	chunk[idx % PSHARE_CHUNK_ITEMS] = item;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_set);
 
 /**
  * pshare_range_free() - free a registration's memory
@@ -377,6 +386,7 @@ void pshare_range_free(struct pshare_range *r)
 	pshare_meta_freed(r, sizeof(*r));
 	kfree(r);
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_range_free);
 
 /**
  * pshare_range_alloc() - a new registration, on no list
@@ -421,6 +431,7 @@ struct pshare_range *pshare_range_alloc(unsigned long start,
 	}
 	return r;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_range_alloc);
 
 /**
  * pshare_store_insert() - add a registration to its address space
@@ -458,6 +469,7 @@ int pshare_store_insert(struct pshare_mm *pmm, struct pshare_range *r,
 	pshare_registered_pages += r->npages;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_store_insert);
 
 /**
  * pshare_store_remove() - take a registration off its address space
@@ -485,6 +497,7 @@ void pshare_store_remove(struct pshare_range *r)
 	r->pmm->registered -= r->npages - r->ngone;
 	pshare_registered_pages -= r->npages;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_store_remove);
 
 /**
  * pshare_mm_find() - the live &struct pshare_mm of @mm, or NULL
