@@ -393,20 +393,13 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 static struct page *pshare_hint_page(struct pshare_range *r2,
 				     unsigned long idx2, u64 hash)
 {
-	unsigned long addr = pshare_page_addr(r2, idx2);
-	struct mm_struct *mm = r2->pmm->mm;
-	struct vm_area_struct *vma;
-	struct page *page = NULL;
 	u32 m = r2->meta[idx2];
+	struct page *page;
 
 	if ((m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
 	    PSHARE_PM_CSUM(m) != PSHARE_PM_CSUM(hash) || READ_ONCE(r2->pmm->dead))
 		return NULL;
-	mmap_read_lock(mm);
-	vma = pshare_ops_find_vma(mm, addr);
-	if (vma)
-		page = pshare_ops_get_page(vma, addr);
-	mmap_read_unlock(mm);
+	page = pshare_ops_page_at(r2->pmm->mm, pshare_page_addr(r2, idx2));
 	if (page && (!PageAnon(page) || PageKsm(page))) {
 		put_page(page);
 		page = NULL;

@@ -125,6 +125,30 @@ struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 	return pshare_follow_page(vma, addr);
 }
 
+/**
+ * pshare_ops_page_at() - the page mapped at @addr of @mm, with a reference
+ * @mm: the address space, referenced (mmgrab at least); mmap_lock not held
+ * @addr: user address
+ *
+ * pshare_ops_get_page() for a caller that needs no more under the lock:
+ * takes mmap_lock for read around the VMA lookup and the page lookup.
+ *
+ * Return: the page (maybe the zero page) or NULL if nothing pshare may
+ * work on is mapped there.
+ */
+struct page *pshare_ops_page_at(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+
+	mmap_read_lock(mm);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma)
+		page = pshare_ops_get_page(vma, addr);
+	mmap_read_unlock(mm);
+	return page;
+}
+
 /* Is the zero page mapped at @addr? mmap_lock held for read. */
 static bool pshare_ops_maps_zero_page(struct vm_area_struct *vma,
 				      unsigned long addr)

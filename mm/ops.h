@@ -12,6 +12,7 @@ struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
 bool pshare_ops_vma_ok(struct vm_area_struct *vma);
 struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr);
+struct page *pshare_ops_page_at(struct mm_struct *mm, unsigned long addr);
 bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
 			      const struct pshare_stable_node *node);
 int pshare_ops_merge_one(struct vm_area_struct *vma, unsigned long addr,

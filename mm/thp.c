@@ -162,16 +162,11 @@ static struct page *pshare_thp_head(struct pshare_range *r,
 				    unsigned long haddr)
 {
 	struct mm_struct *mm = r->pmm->mm;
-	struct vm_area_struct *vma;
-	struct page *page = NULL;
+	struct page *page;
 
 	if (READ_ONCE(r->pmm->dead) || !mmget_not_zero(mm))
 		return NULL;
-	mmap_read_lock(mm);
-	vma = pshare_ops_find_vma(mm, haddr);
-	if (vma)
-		page = pshare_ops_get_page(vma, haddr);
-	mmap_read_unlock(mm);
+	page = pshare_ops_page_at(mm, haddr);
 	mmput(mm);
 	if (page && (!pshare_thp_protected(page) ||
 		     folio_nr_pages(page_folio(page)) != HPAGE_PMD_NR ||
