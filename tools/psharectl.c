@@ -2498,6 +2498,14 @@ static const char apply_help[] =
 	"(exit 1). Syntax errors, unknown and read-only names write nothing\n"
 	"(exit 2).\n";
 
+/* Check the names of a parsed file against the module, then write them. */
+static int conf_apply(const char *file, struct conf_entry *e, size_t n)
+{
+	int ret = conf_resolve(file, e, n);
+
+	return ret ? ret : conf_write(file, e, n);
+}
+
 static int cmd_apply(int argc, char **argv)
 {
 	struct conf_entry *e;
@@ -2517,9 +2525,7 @@ static int cmd_apply(int argc, char **argv)
 	ret = conf_parse(argv[optind], &e, &n);
 	if (ret)
 		return ret;
-	ret = conf_resolve(argv[optind], e, n);
-	if (!ret)
-		ret = conf_write(argv[optind], e, n);
+	ret = conf_apply(argv[optind], e, n);
 	conf_free(e, n);
 	return ret;
 }
@@ -2570,9 +2576,7 @@ static int cmd_load(int argc, char **argv)
 		}
 	}
 	if (!ret)
-		ret = conf_resolve(argv[optind], e, n);
-	if (!ret)
-		ret = conf_write(argv[optind], e, n);
+		ret = conf_apply(argv[optind], e, n);
 	if (ret && loaded) {
 		fprintf(stderr, "%s: unloading the module again\n", prog);
 		if (run_modprobe(true, e, n))
