@@ -85,7 +85,7 @@ static int __init pshare_init(void)
 	pshare_madvise_init();
 	ret = pshare_scan_start(&pshare_scan_cb);
 	if (ret)
-		goto unregister_shrinker;
+		goto exit_madvise;
 
 	ret = pshare_sysfs_init();
 	if (ret)
@@ -102,7 +102,7 @@ remove_sysfs:
 	pshare_sysfs_exit();
 stop_scan:
 	pshare_scan_stop();
-unregister_shrinker:
+exit_madvise:
 	pshare_madvise_exit();
 	pshare_memstate_exit();
 remove_hooks:
