@@ -45,7 +45,7 @@
  *
  * On 6.4 and later, prctl(PR_SET_MEMORY_MERGE) makes the kernel's KSM
  * merge a whole process without ksm_madvise(); see "Whole-process merging"
- * below for the three more functions pshare redirects there.
+ * below for the four more functions pshare redirects there.
  *
  * Address spaces with registrations are marked in a small counting filter,
  * so that the hook costs an atomic read for every other mremap(); the
