@@ -29,19 +29,14 @@
  * content, and keeps one write-protected copy of each. A write to a shared
  * page takes the kernel's ordinary copy-on-write fault.
  *
- * The module is layered after mm/damon, and each file calls only files of
- * lower layers: from the bottom, the kernel interface (symbols.c), the
- * base state (state.c, filter.c), the operations layer that alone touches
- * page tables (ops.c) with the memory state (memstate.c), the store of
- * registrations and their metadata (store.c), the content index, rates and
- * domains (index.c, rate.c, domain.c), merging (merge.c), huge pages
- * (thp.c), teardown (reap.c), the scan loop (scan.c), the registration API
- * (register.c), the madvise and operator front ends (madvise.c, target.c),
- * the kernel hooks (hooks.c), and sysfs and /dev/pshare (sysfs.c,
- * chardev.c). A lower layer that must make a higher one act calls back
- * through a function the higher one gave it; this file wires those. See
- * Documentation/design.rst, "Layers". Differences between kernel versions
- * live in include/pshare/compat.h.
+ * The module is layered after mm/damon: each file calls only files of lower
+ * layers, from the kernel interface (symbols.c) and the engine's store
+ * (store.c) up to the scan loop (scan.c), which never touches a page table
+ * itself, and the interfaces (sysfs.c, chardev.c); the operations layer
+ * (ops.c) alone touches page tables. A lower layer that must make a higher
+ * one act calls back through a function the higher one gave it; this file
+ * wires those. Differences between kernel versions live in
+ * include/pshare/compat.h.
  *
  * Merged pages are real KSM pages: page->mapping points at a node whose
  * layout matches the kernel's struct ksm_stable_node wherever the kernel
