@@ -6,6 +6,7 @@
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
+#include <linux/static_call.h>
 #include <pshare/compat.h>
 #include "memstate.h"
 
@@ -130,8 +131,13 @@ bool pshare_mem_short(void)
 	       time_before(jiffies, READ_ONCE(pshare_shrunk_at) + HZ);
 }
 
-/* Set at load, before the shrinker is registered. */
-static unsigned long (*pshare_freeable)(void);
+static unsigned long pshare_nothing_freeable(void)
+{
+	return 0;
+}
+
+/* Set at load, before the shrinker is registered; a static call. */
+DEFINE_STATIC_CALL(pshare_freeable, pshare_nothing_freeable);
 
 static unsigned long pshare_shrink_count(struct shrinker *s,
 					 struct shrink_control *sc)
@@ -139,7 +145,7 @@ static unsigned long pshare_shrink_count(struct shrinker *s,
 	if (READ_ONCE(pshare_tun.run) != PSHARE_RUN_MERGE ||
 	    READ_ONCE(pshare_tun.thp_split) != PSHARE_THP_PRESSURE)
 		return 0;
-	return pshare_freeable ? pshare_freeable() : 0;
+	return static_call(pshare_freeable)();
 }
 
 static unsigned long pshare_shrink_scan(struct shrinker *s,
@@ -167,7 +173,7 @@ int pshare_memstate_init(unsigned long (*freeable)(void))
 {
 	struct shrinker *s;
 
-	pshare_freeable = freeable;
+	static_call_update(pshare_freeable, freeable);
 	s = pshare_shrinker_create(pshare_shrink_count, pshare_shrink_scan,
 				   "pshare");
 	if (IS_ERR(s)) {

@@ -15,6 +15,7 @@
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
 #include <linux/slab.h>
+#include <linux/static_call.h>
 #include "index.h"
 #include "kabi.h"
 #include "merge.h"
@@ -230,12 +231,18 @@ bool pshare_thp_protected(struct page *page)
 	return folio_entire_mapcount(page_folio(page)) > 0;
 }
 
+static bool pshare_merge_no_veto(struct mm_struct *mm, unsigned long addr)
+{
+	return false;
+}
+
 /*
  * Asked before each merge, under the mm's mmap_lock: may a layer above
  * (madvise.c) refuse it? Set at load before pshared starts, cleared at
- * unload after it stopped; pshared alone merges.
+ * unload after it stopped; pshared alone merges. A static call, so that
+ * the module makes no indirect call (tests/host/ibt.sh).
  */
-static bool (*pshare_merge_veto)(struct mm_struct *mm, unsigned long addr);
+DEFINE_STATIC_CALL(pshare_merge_veto, pshare_merge_no_veto);
 
 /**
  * pshare_merge_set_veto() - let a layer above refuse merges
@@ -247,7 +254,7 @@ static bool (*pshare_merge_veto)(struct mm_struct *mm, unsigned long addr);
 void pshare_merge_set_veto(bool (*veto)(struct mm_struct *mm,
 					unsigned long addr))
 {
-	WRITE_ONCE(pshare_merge_veto, veto);
+	static_call_update(pshare_merge_veto, veto ? veto : pshare_merge_no_veto);
 }
 
 /*
@@ -259,7 +266,6 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 			   struct page *page, struct page *kpage,
 			   struct pshare_rmap_item *item)
 {
-	bool (*veto)(struct mm_struct *mm, unsigned long addr);
 	struct mm_struct *mm = r->pmm->mm;
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct vm_area_struct *vma;
@@ -268,9 +274,8 @@ static int pshare_merge_at(struct pshare_range *r, unsigned long idx,
 
 	mmap_read_lock(mm);
 	vma = pshare_ops_find_vma(mm, addr);
-	veto = READ_ONCE(pshare_merge_veto);
 	/* A MADV_UNMERGEABLE on its way: see madvise.c. */
-	if (vma && !(veto && veto(mm, addr)))
+	if (vma && !static_call(pshare_merge_veto)(mm, addr))
 		err = pshare_ops_merge_one(vma, addr, page, kpage, &split);
 	/* Its other subpages may map the zero page now: see scan.c. */
 	if (split)

@@ -9,6 +9,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/static_call.h>
 #include "index.h"
 #include "kabi.h"
 #include "memstate.h"
@@ -37,8 +38,12 @@ module_param(hash_bits, uint, 0400);
 MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
 
 static struct task_struct *pshare_thread;
-/* Callbacks of the layers above, set at start. */
-static struct pshare_scan_callbacks pshare_scan_cb;
+static void pshare_scan_no_period(u64 now)
+{
+}
+
+/* pshare_scan_callbacks.period, set at start; a static call. */
+DEFINE_STATIC_CALL(pshare_scan_period_cb, pshare_scan_no_period);
 /* Most huge pages split per period while memory is short, before boost. */
 #define PSHARE_THP_RELIEVE_PER_PERIOD	4
 /* Pages one registration scans before the next one's turn. */
@@ -537,8 +542,7 @@ static unsigned int pshare_scan_period(bool *throttled)
 	mutex_lock(&pshare_engine_lock);
 	pshare_reap_dead();
 	now = ktime_get_ns();
-	if (pshare_scan_cb.period)
-		pshare_scan_cb.period(now);
+	static_call(pshare_scan_period_cb)(now);
 	dt = min_t(u64, now - pshare_cursor.accrued_at,
 		   max_t(u64, PSHARE_ACCRUE_MIN_CAP_NS,
 			 2ULL * period * NSEC_PER_MSEC));
@@ -550,7 +554,7 @@ static unsigned int pshare_scan_period(bool *throttled)
 	if (READ_ONCE(pshare_tun.thp_split) == PSHARE_THP_PRESSURE &&
 	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE && pshare_mem_short())
 		pshare_thp_relieve(PSHARE_THP_RELIEVE_PER_PERIOD *
-				   pshare_boost(state), pshare_scan_split_page);
+				   pshare_boost(state));
 
 	now = ktime_get_ns();
 	spent = div_u64(now - start, NSEC_PER_MSEC);
@@ -681,7 +685,9 @@ int pshare_set_run(unsigned int run)
  */
 int pshare_scan_start(const struct pshare_scan_callbacks *cb)
 {
-	pshare_scan_cb = *cb;
+	static_call_update(pshare_scan_period_cb,
+			   cb->period ? cb->period : pshare_scan_no_period);
+	pshare_thp_set_scan(pshare_scan_split_page);
 	pshare_thread = kthread_run(pshare_scand, NULL, "pshared");
 	if (IS_ERR(pshare_thread)) {
 		int ret = PTR_ERR(pshare_thread);

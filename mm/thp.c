@@ -5,6 +5,7 @@
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
 #include <linux/sched/mm.h>
+#include <linux/static_call.h>
 #include "memstate.h"
 #include "merge.h"
 #include "ops.h"
@@ -338,16 +339,33 @@ static bool pshare_thp_split_at(struct pshare_range *r, unsigned long haddr)
 	return split;
 }
 
+static void pshare_thp_no_scan(struct pshare_range *r, unsigned long idx)
+{
+}
+
+/* The scanner's look at one page, given by pshare_thp_set_scan(). */
+DEFINE_STATIC_CALL(pshare_thp_scan, pshare_thp_no_scan);
+
+/**
+ * pshare_thp_set_scan() - say how to scan the subpages of a THP split
+ * @scan: the scanner's look at one page, called with pshare_engine_lock
+ *	  held on each subpage of a THP that pshare_thp_relieve() split
+ *
+ * Context: pshared not running.
+ */
+void pshare_thp_set_scan(void (*scan)(struct pshare_range *r,
+				      unsigned long idx))
+{
+	static_call_update(pshare_thp_scan, scan);
+}
+
 /**
  * pshare_thp_relieve() - split the best candidates and merge their subpages
  * @max_thps: most THPs to split
- * @scan: the scanner's look at one page, called on each subpage of a THP
- *	  split, with the lock held
  *
  * Context: pshare_engine_lock held; memory is short.
  */
-void pshare_thp_relieve(unsigned int max_thps,
-			void (*scan)(struct pshare_range *r, unsigned long idx))
+void pshare_thp_relieve(unsigned int max_thps)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -373,7 +391,7 @@ void pshare_thp_relieve(unsigned int max_thps,
 		idx = pshare_page_idx(r, max(c.addr, r->start));
 		end = pshare_page_idx(r, min(c.addr + HPAGE_PMD_SIZE, r->end));
 		for (; idx < end; idx++) {
-			scan(r, idx);
+			static_call(pshare_thp_scan)(r, idx);
 			cond_resched();
 		}
 	}
