@@ -25,7 +25,25 @@
 # no change to the cache is left behind; apt's downloads are kept in
 # $PSHARE_CACHE/pkgtest-apt/<release>. Needs root and the archive (apt
 # update). About 90 s warm (10 s of it make deb), 5 minutes the first
-# time (debootstrap); make check-packages runs it alone.
+# time (debootstrap).
+# Before the purge, each root's installed files that a guest needs are
+# staged in .build/pkgtest/<release> (see pkgtest.sh below): the DKMS-built
+# module with depmod's indexes, pshare.service, pshare.conf, psharectl and
+# the programs the unit runs, with their libraries.
+#
+#   tests/host/deb.sh                      the host test above (make check)
+#   tests/host/deb.sh --guest [RELEASE...] the guest half, from what the last
+#                                          run staged (bookworm, trixie, or
+#                                          both): boot RELEASE's stock kernel
+#                                          (qemu/run --kernel stock-6.1 or
+#                                          stock-6.12 --no-module) with those
+#                                          files and run tests/guest/t_package.sh:
+#                                          pshare.service's own commands, the
+#                                          settings of pshare.conf in sysfs,
+#                                          merges in psharectl metrics, the
+#                                          unload. 2 to 7 minutes a boot under
+#                                          TCG; needs the guest slot, not root.
+# make check-packages runs both.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/common.sh"
@@ -37,6 +55,73 @@ ver=$(sed -n 's/^#define PSHARE_VERSION[[:space:]]*"\(.*\)"$/\1/p' mm/pshare.h)
 deb=$top/.build/deb
 dkms_deb=$deb/pshare-dkms_${ver}_all.deb
 tools_deb=$deb/pshare-tools_${ver}_amd64.deb
+
+# --- the guest half: deb.sh --guest ---
+# Each release's staged files, checked against the current .debs and the
+# stock kernel qemu/run boots, then one boot each; its verdicts counted here.
+guest() {	# RELEASE...
+	local rel series stage krel kdir boot name t0 rc adds f v
+	for rel in "$@"; do
+		case "$rel" in
+		bookworm) series=6.1 ;;
+		trixie) series=6.12 ;;
+		*) echo "deb.sh: --guest takes bookworm or trixie, not $rel" >&2; exit 2 ;;
+		esac
+		stage=$top/.build/pkgtest/$rel
+		echo "=== $rel: the packages in a guest, on the stock-$series kernel"
+		if [ ! -f "$stage/pkgtest.env" ]; then
+			bad "$rel: nothing staged in $stage: run tests/host/deb.sh (as root) first"
+			continue
+		fi
+		krel=$(sed -n 's/^KREL=//p' "$stage/pkgtest.env")
+		# (harness.sh's check returns 0 whatever it reports: test here.)
+		if [ "$(sed -n 's/^DEBS_SHA256=//p' "$stage/pkgtest.env")" != \
+		     "$(cat "$dkms_deb" "$tools_deb" 2>/dev/null | sha256sum | cut -d' ' -f1)" ]; then
+			bad "$rel: staged from other packages than .build/deb's (pshare $ver): run tests/host/deb.sh again"
+			continue
+		fi
+		ok "$rel: staged from the packages in .build/deb (pshare $ver)"
+		kdir=$(pshare_stock_kdir "$series")
+		boot=${kdir:+$(pshare_kernelrelease "$kdir")}
+		if [ "$boot" != "$krel" ]; then
+			bad "$rel: DKMS built for $krel, but the stock-$series kernel qemu/run boots is ${boot:-missing (make deps)}"
+			continue
+		fi
+		ok "$rel: DKMS built for $krel, the stock-$series kernel qemu/run boots"
+		adds=(--add "$stage/pkgtest.env:/etc/pshare-pkgtest.env")
+		while IFS= read -r f; do
+			adds+=(--add "$stage/root$f:$f")
+		done < <(cd "$stage/root" && find . ! -type d | sed 's|^\.||' | sort)
+		name=package-$krel
+		: > "$tmp/results"
+		t0=$(date +%s)
+		tests/qemu/run --kernel "stock-$series" --name "$name" --no-module \
+			--suite tests/guest/package.list "${adds[@]}" --quiet \
+			--results "$tmp/results" 2>&1 | sed 's/^/    | /'
+		rc=${PIPESTATUS[0]}
+		# The test's own lines, from the console log.
+		awk '/^PSHARE-GUEST: running package:/ { on = 1; next }
+		     /^PSHARE-TEST: package / { on = 0 } on' "$top/.build/qemu-$name.log" 2>/dev/null |
+			sed 's/^/    | /'
+		while read -r v f; do
+			case "$v" in
+			PASS) ok "$f" ;;
+			*) bad "$f ($v)" ;;
+			esac
+		done < "$tmp/results"
+		grep -q "^PASS $name/package\$" "$tmp/results"
+		check $? "$rel: t_package.sh passed in the guest (qemu/run exit $rc, $(( $(date +%s) - t0 )) s; log .build/qemu-$name.log)"
+	done
+}
+if [ "${1:-}" = --guest ]; then
+	shift
+	if [ $# -eq 0 ]; then set -- bookworm trixie; fi
+	guest "$@"
+	echo "=== the packages in guests, in $(( $(date +%s) - start_all )) s"
+	host_done
+	exit
+fi
+[ $# -eq 0 ] || { echo "deb.sh: unknown argument $1 (--guest [RELEASE...])" >&2; exit 2; }
 start=$(date +%s)
 scripts/deb.sh > "$tmp/deb.log" 2>&1
 check $? "make deb ($(( $(date +%s) - start )) s)" || sed 's/^/    | /' "$tmp/deb.log" | tail -20
@@ -277,6 +362,58 @@ check $? "pshare.conf (all comments) and the units are installed"
 	[ ! -e /etc/systemd/system/timers.target.wants/pshare-metrics.timer ]
 check $? "  neither unit enabled by default"
 
+# What the guest half (deb.sh --guest) boots with, in /tmp/stage/root at
+# its path in the guest: the module as DKMS installed it and depmod's
+# indexes, pshare.service, the conffile, psharectl, and each program the
+# unit's Exec lines name, with modprobe, which psharectl load runs by name
+# (as found in systemd's PATH); each program with the libraries it loads
+# (ldd) or may dlopen (its .note.dlopen), one copy of each file, and a
+# relative link at each other name (/sbin/modprobe, ../usr/bin/kmod).
+st=/tmp/stage/root
+stage_file() {	# PATH [DEST]: the file, links followed, at DEST (default PATH)
+	mkdir -p "$st$(dirname "${2:-$1}")" && cp -L "$1" "$st${2:-$1}"
+}
+stage_prog() {	# PATH
+	local real lib so d
+	real=$(readlink -f "$1") && [ -f "$real" ] || return 1
+	[ -e "$st$real" ] || stage_file "$real" || return 1
+	if [ "$real" != "$1" ] && [ ! -L "$st$1" ]; then
+		mkdir -p "$st$(dirname "$1")"
+		ln -s "$(realpath -s -m --relative-to="$(dirname "$1")" "$real")" "$st$1" || return 1
+	fi
+	for lib in $(ldd "$real" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+						     $1 ~ /^\// { print $1 }'); do
+		[ -e "$st$lib" ] || stage_file "$lib" || return 1
+	done
+	for so in $(tr -c '[:print:]' '\n' < "$real" | grep -o '"soname":\[[^]]*\]' |
+		    grep -o 'lib[^"]*\.so[.0-9]*' | sort -u); do
+		for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; do
+			[ -e "$d/$so" ] || continue
+			[ -e "$st/lib/x86_64-linux-gnu/$so" ] ||
+				stage_file "$d/$so" "/lib/x86_64-linux-gnu/$so"
+			break
+		done
+	done
+}
+stage() {
+	local unit=/lib/systemd/system/pshare.service syspath p f
+	syspath=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
+	[ -n "$ko" ] && stage_file "$ko" && stage_file "$unit" &&
+		stage_file /etc/pshare/pshare.conf || return 1
+	for f in /lib/modules/$krel/modules.*; do
+		[ -f "$f" ] && { stage_file "$f" || return 1; }
+	done
+	for p in $(sed -n 's/^[[:space:]]*Exec[A-Za-z]*[[:space:]]*=[[:space:]]*[-@:+!]*\([^[:space:]]*\).*/\1/p' \
+			"$unit" | sort -u) modprobe; do
+		case "$p" in /*) ;; *) p=$(PATH=$syspath command -v "$p") || return 1 ;; esac
+		stage_prog "$p" || return 1
+	done
+	printf 'KREL=%s\nVERSION=%s\nMODULE=%s\n' "$krel" "$ver" "$ko" > /tmp/stage/pkgtest.env
+}
+rm -rf /tmp/stage
+stage
+check $? "staged for the guest half: $(find $st ! -type d | wc -l) files, $(du -sk $st | cut -f1) KiB: $(cd $st && find . -path ./lib/modules -prune -o ! -type d -print | sed 's|^\.||' | sort | tr '\n' ' ')"
+
 apt-get -q remove -y pshare-dkms pshare-tools > /tmp/remove.log 2>&1
 check $? "apt remove" || tail -20 /tmp/remove.log
 left=$(ls -d /usr/src/pshare-* /var/lib/dkms/pshare /lib/modules/*/updates/dkms/pshare.ko* \
@@ -299,12 +436,15 @@ chmod +x "$tmp/pkgtest.sh"
 # In a private mount namespace: an overlay on ROOT (and under it, LOWER: a
 # tree of more files, or ROOT again), /proc, /dev, the debs, apt's cache;
 # run pkgtest.sh chrooted.
+# What pkgtest.sh staged goes to .build/pkgtest/RELEASE, with the release
+# and the checksum of the two .debs in its pkgtest.env.
 overlay_run() {	# ROOT LOWER RELEASE KREL
-	local root=$1 lower=$2 rel=$3 krel=$4 work
+	local root=$1 lower=$2 rel=$3 krel=$4 work out=$top/.build/pkgtest/$3
 	shift 4
 	work=$(mktemp -d /var/tmp/pshare-pkgtest.XXXXXX)
 	mkdir -p "$work/upper" "$work/work" "$work/merged" "$PSHARE_CACHE/pkgtest-apt/$rel/partial"
 	sources "$rel" > "$work/sources.list"
+	rm -rf "$out" "$work/stage"
 	unshare --mount --propagation private bash -c '
 		set -e
 		root=$1 lower=$2 work=$3 cache=$4 krel=$5 ver=$6 tests=$7 debs=$8
@@ -319,11 +459,22 @@ overlay_run() {	# ROOT LOWER RELEASE KREL
 		cp "$work/sources.list" "$m/etc/apt/sources.list"
 		rm -f "$m"/etc/apt/sources.list.d/*
 		mount --bind "$cache" "$m/var/cache/apt/archives"
+		rc=0
 		chroot "$m" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			LANG=C.UTF-8 HOME=/root /tmp/pkgtest.sh "$krel" "$ver"
+			LANG=C.UTF-8 HOME=/root /tmp/pkgtest.sh "$krel" "$ver" || rc=$?
+		if [ -f "$m/tmp/stage/pkgtest.env" ]; then cp -a "$m/tmp/stage" "$work/stage"; fi
+		exit $rc
 	' overlay "$root" "$lower" "$work" "$PSHARE_CACHE/pkgtest-apt/$rel" "$krel" "$ver" \
 		"$tmp" "$top/.build/deb"
 	local rc=$?
+	if [ -f "$work/stage/pkgtest.env" ]; then
+		{
+			echo "RELEASE=$rel"
+			echo "DEBS_SHA256=$(cat "$dkms_deb" "$tools_deb" | sha256sum | cut -d' ' -f1)"
+		} >> "$work/stage/pkgtest.env"
+		mkdir -p "${out%/*}"
+		mv "$work/stage" "$out"
+	fi
 	rm -rf --one-file-system "$work"
 	return $rc
 }
