@@ -14,7 +14,8 @@
 #   make testkernel  build (or reuse) the cached debug test kernels of both
 #                    series
 #   make check       every test: host, KUnit, guest on the debug and stock
-#                    kernels of both series (6.1, 6.12)
+#                    kernels of both series (6.1, 6.12), and the packages
+#                    as installed on both stock kernels
 #   make demo        boot QEMU with pshare and a few "VM" processes
 #                    (KERNEL=stock-6.12 for Debian 13's kernel)
 #   make torture     the long runs (tests/torture.sh), one boot on each
@@ -36,8 +37,8 @@
 #                    lintian, systemd-analyze verify, the man pages, and an
 #                    install, DKMS build and purge of both packages in
 #                    throwaway Debian 12 and Debian 13 roots (about 90 s);
-#                    then tests/host/deb.sh --guest, which make check does
-#                    not run: each release's stock kernel booted in QEMU
+#                    then tests/host/deb.sh --guest (make check runs it after
+#                    the other boots): each release's stock kernel booted in QEMU
 #                    with the module DKMS built and the packaged tools,
 #                    pshare.service's commands, its settings, merges, the
 #                    unload (2 to 7 minutes a boot)

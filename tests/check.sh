@@ -12,7 +12,10 @@
 #    - the stock kernel again with 640 MiB of RAM: the memory-pressure suite
 #      (tests/guest/pressure.list), share-before-swap against zram swap.
 #    The debug and stock boots carry Debian 13's stress-ng and trinity
-#    (qemu/run --with-pkg) for the suite's short runs of both.
+#    (qemu/run --with-pkg) for the suite's short runs of both;
+# 3. the Debian packages as installed: for Debian 12 and 13, the stock
+#    kernel booted with the module DKMS built and the packaged tools, which
+#    the host test deb.sh staged (tests/host/deb.sh --guest).
 # Each boot is named KIND-RELEASE; the summary gives each boot's counts.
 # The last line is "N passed, N failed"; the exit status is 0 only when
 # nothing failed.
@@ -83,6 +86,21 @@ for series in 6.1 6.12; do
 			--mem 640M --suite tests/guest/pressure.list
 	fi
 done
+
+# The Debian packages as installed (staged by the host test deb.sh): each
+# release's stock kernel with the module DKMS built and the packaged tools.
+if [ "$mode" != host ]; then
+	echo "=== the Debian packages in guests (stock 6.1 and 6.12)"
+	before=$(wc -l < "$results")
+	PSHARE_RESULTS=$results tests/host/deb.sh --guest > .build/deb-guest.log 2>&1
+	rc=$?
+	grep -E '^(not )?ok' .build/deb-guest.log | grep -v '^ok' || true
+	if [ "$rc" -ne 0 ] && [ "$(wc -l < "$results")" -eq "$before" ]; then
+		echo "FAIL packages/guest (deb.sh --guest exit $rc, nothing ran: .build/deb-guest.log)" >> "$results"
+	elif [ "$rc" -ne 0 ] && ! grep -q '^FAIL' <(tail -n +"$((before + 1))" "$results"); then
+		echo "FAIL packages/guest (deb.sh --guest exit $rc: .build/deb-guest.log)" >> "$results"
+	fi
+fi
 
 npass=$(grep -c '^PASS' "$results")
 nfail=$(grep -c '^FAIL' "$results")

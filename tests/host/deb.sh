@@ -43,6 +43,9 @@
 #                                          merges in psharectl metrics, the
 #                                          unload. 2 to 7 minutes a boot under
 #                                          TCG; needs the guest slot, not root.
+#                                          With PSHARE_RESULTS=FILE, the
+#                                          guest's verdicts are appended to
+#                                          FILE (make check's results).
 # make check-packages runs both.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -109,6 +112,8 @@ guest() {	# RELEASE...
 			*) bad "$f ($v)" ;;
 			esac
 		done < "$tmp/results"
+		# make check counts the guest's verdicts with its own.
+		[ -z "${PSHARE_RESULTS:-}" ] || cat "$tmp/results" >> "$PSHARE_RESULTS"
 		grep -q "^PASS $name/package\$" "$tmp/results"
 		check $? "$rel: t_package.sh passed in the guest (qemu/run exit $rc, $(( $(date +%s) - t0 )) s; log .build/qemu-$name.log)"
 	done
