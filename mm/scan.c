@@ -10,7 +10,6 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/static_call.h>
-#include "index.h"
 #include "kabi.h"
 #include "memstate.h"
 #include "merge.h"
@@ -160,8 +159,8 @@ static void pshare_scan_epoch_done(void)
  * Once a period: if the registrations that owed the epoch its last pages
  * went away (freed, or disabled), the epoch is complete, provided any
  * registration can take part in the next. Not done in pshare_store_remove()
- * itself, whose registration is still on its list then. Context:
- * pshare_engine_lock held.
+ * itself, which the teardown calls in the middle of its work (reap.c).
+ * Context: pshare_engine_lock held.
  */
 static void pshare_scan_epoch_check(void)
 {
