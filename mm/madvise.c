@@ -279,7 +279,7 @@ static int pshare_madv_queue(struct mm_struct *mm, unsigned long start,
 int pshare_madvise_queue(struct mm_struct *mm, unsigned long start,
 			 unsigned long end, int advice)
 {
-	mmap_assert_write_locked(mm);
+	lockdep_assert_held_write(&mm->mmap_lock);
 	return pshare_madv_queue(mm, start, end, advice, false);
 }
 
