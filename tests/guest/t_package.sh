@@ -152,13 +152,8 @@ grep -q "^psharectl $VERSION " /tmp/t_package.ver
 check $? "the packaged $CTL runs: $(grep -m 1 '^psharectl ' /tmp/t_package.ver)"
 
 # --- pshare.conf: a few settings, each away from its default
-cp "$CONF" /tmp/t_package.conf.packaged
-while read -r name value; do
-	def=$(sed -n "s/^#$name = //p" /tmp/t_package.conf.packaged)
-	[ -n "$def" ] && [ "$def" != "$value" ]
-	check $? "pshare.conf: '#$name = $def' becomes '$name = $value'"
-	sed -i "s/^#$name = .*/$name = $value/" "$CONF"
-done <<SETTINGS
+# The settings the test makes, NAME VALUE, each other than the default.
+cat > /tmp/t_package.settings <<SETTINGS
 group 4242
 madvise 1
 sleep_millisecs 20
@@ -168,6 +163,13 @@ max_cpu_percent 50
 thp_split always
 mem_thresholds 7 5 3 1
 SETTINGS
+cp "$CONF" /tmp/t_package.conf.packaged
+while read -r name value; do
+	def=$(sed -n "s/^#$name = //p" /tmp/t_package.conf.packaged)
+	[ -n "$def" ] && [ "$def" != "$value" ]
+	check $? "pshare.conf: '#$name = $def' becomes '$name = $value'"
+	sed -i "s/^#$name = .*/$name = $value/" "$CONF"
+done < /tmp/t_package.settings
 grep -vE '^[[:space:]]*(#|$)' "$CONF" | sed 's/^/    | /'
 
 # --- start
@@ -179,16 +181,7 @@ check $? "the module's version: $(cat $S/version)"
 while read -r name value; do
 	[ "$(value "$name")" = "$value" ]
 	check $? "$name: $(value "$name")"
-done <<SETTINGS
-group 4242
-madvise 1
-sleep_millisecs 20
-scan_mb_per_ghz 64
-rate_max_pages 8192
-max_cpu_percent 50
-thp_split always
-mem_thresholds 7 5 3 1
-SETTINGS
+done < /tmp/t_package.settings
 
 # --- a workload of duplicate pages through madvise(MADV_MERGEABLE)
 dupmem -m 8 > /tmp/t_package.dupmem 2>&1 &
