@@ -112,6 +112,18 @@ awk '{ split($2, n, "/"); b = n[1]; c[b, $1]++; if (!(b in seen)) { seen[b] = 1;
      END { for (i = 1; i <= k; i++) { b = order[i]
 		printf "  %-40s %4d passed, %d failed, %d skipped\n", b, c[b, "PASS"], c[b, "FAIL"], c[b, "SKIP"] } }' "$results"
 grep -v '^PASS' "$results"
+# Why a boot failed, here at the end where a CI record that keeps only the
+# last lines still shows it: the kernel log's error lines, or the last
+# lines of a console that never printed its result banner.
+for b in $(awk '$1 == "FAIL" && $2 ~ /\/(kernel-log-clean|guest-completed)$/ {
+		sub(/\/[^\/]*$/, "", $2); print $2 }' "$results" | sort -u); do
+	echo "--- $b: the kernel log's errors (.build/badlines-$b.txt)"
+	head -15 ".build/badlines-$b.txt" 2> /dev/null
+	if grep -q "^FAIL $b/guest-completed\$" "$results"; then
+		echo "--- $b: the console's last lines (.build/qemu-$b.log)"
+		tail -15 ".build/qemu-$b.log" 2> /dev/null | cut -c 1-200
+	fi
+done
 [ "$nskip" -eq 0 ] || echo "($nskip skipped: not applicable to that kernel)"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
