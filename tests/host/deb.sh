@@ -77,7 +77,6 @@ guest() {	# RELEASE...
 			continue
 		fi
 		krel=$(sed -n 's/^KREL=//p' "$stage/pkgtest.env")
-		# (harness.sh's check returns 0 whatever it reports: test here.)
 		if [ "$(sed -n 's/^DEBS_SHA256=//p' "$stage/pkgtest.env")" != \
 		     "$(cat "$dkms_deb" "$tools_deb" 2>/dev/null | sha256sum | cut -d' ' -f1)" ]; then
 			bad "$rel: staged from other packages than .build/deb's (pshare $ver): run tests/host/deb.sh again"

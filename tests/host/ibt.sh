@@ -31,7 +31,8 @@ else
 	kdir=$(pshare_stock_kdir 6.12)
 	[ -n "$kdir" ] || { echo "not ok: no Debian 13 headers (make deps)"; exit 1; }
 	grep -qx 'CONFIG_X86_KERNEL_IBT=y' "$kdir/.config"
-	check $? "Debian 13's kernel $(pshare_kernelrelease "$kdir") has X86_KERNEL_IBT=y"
+	check $? "Debian 13's kernel $(pshare_kernelrelease "$kdir") has X86_KERNEL_IBT=y" ||
+		true	# the object is checked all the same
 	"$top/scripts/build-module.sh" "$kdir" "$tmp/build" > "$tmp/build.log" 2>&1 ||
 		{ cat "$tmp/build.log"; echo "not ok: build"; exit 1; }
 	ko=$tmp/build/mm/pshare.ko

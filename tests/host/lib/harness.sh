@@ -10,8 +10,15 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0 passes=0
 ok() { echo "ok: $*"; passes=$((passes + 1)); }
 bad() { echo "not ok: $*"; fails=$((fails + 1)); }
+# check returns STATUS, so that "check $? DESC || show-why" shows why; under
+# set -e, a bare check that fails ends the script (ibt.sh says || true).
 check() {	# STATUS DESCRIPTION: the command before it decides
-	if [ "$1" -eq 0 ]; then ok "${2//$'\n'/ | }"; else bad "${2//$'\n'/ | }"; fi
+	if [ "$1" -eq 0 ]; then
+		ok "${2//$'\n'/ | }"
+	else
+		bad "${2//$'\n'/ | }"
+		return 1
+	fi
 }
 # The totals, and success only if no check failed.
 host_done() {
