@@ -328,6 +328,9 @@ static struct pshare_redirect pshare_redirects[] = {
 #endif
 };
 
+/* How many redirects are in place: all after pshare_hooks_init(), or none. */
+static int pshare_redirects_live;
+
 /* Remove the first @n redirects; wait for calls still inside pshare's. */
 static void pshare_redirects_remove(int n)
 {
@@ -353,12 +356,19 @@ int pshare_hooks_init(void)
 			return ret;
 		}
 	}
+	pshare_redirects_live = ARRAY_SIZE(pshare_redirects);
 	return 0;
 }
 
-/** pshare_hooks_exit() - remove the hooks; wait for calls inside them */
+/**
+ * pshare_hooks_exit() - remove the hooks; wait for calls inside them
+ *
+ * Also after a failed pshare_hooks_init(), whose redirects are gone
+ * already: what the hooks put in the filter meanwhile goes.
+ */
 void pshare_hooks_exit(void)
 {
-	pshare_redirects_remove(ARRAY_SIZE(pshare_redirects));
+	pshare_redirects_remove(pshare_redirects_live);
+	pshare_redirects_live = 0;
 	pshare_filter_exit();
 }

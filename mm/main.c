@@ -48,6 +48,47 @@
  * changes and unload. It is taken before any lock of the mm.
  */
 
+#ifdef CONFIG_FAULT_INJECTION
+#include <linux/fault-inject.h>
+
+/*
+ * For tests only, on kernels with fault injection: fail one step of the
+ * load, to check its unwinding. The kernel's fail_* syntax, each step
+ * asking once with size 1: "1,100,K,1" makes step K fail with -ENOMEM.
+ */
+static char *fail_init;
+module_param(fail_init, charp, 0400);
+MODULE_PARM_DESC(fail_init,
+		 "Testing only: <interval>,<probability>,<space>,<times>: fail the load's steps with -ENOMEM");
+static DECLARE_FAULT_ATTR(pshare_fail_init);
+
+static void __init pshare_fail_init_setup(void)
+{
+	pshare_fail_init.verbose = 0;
+	if (fail_init && !setup_fault_attr(&pshare_fail_init, fail_init))
+		pr_warn("fail_init=%s: not <interval>,<probability>,<space>,<times>: ignored\n",
+			fail_init);
+}
+
+/* -ENOMEM if fail_init says step @step fails, else 0. */
+static int __init pshare_init_fault(int step)
+{
+	if (!fail_init || !should_fail(&pshare_fail_init, 1))
+		return 0;
+	pr_notice("fail_init: step %d of the load fails\n", step);
+	return -ENOMEM;
+}
+#else
+static void __init pshare_fail_init_setup(void)
+{
+}
+
+static int __init pshare_init_fault(int step)
+{
+	return 0;
+}
+#endif
+
 /* What the scanner's periods do for the layers above it. */
 static const struct pshare_scan_callbacks pshare_scan_cb = {
 	.period = pshare_whole_refresh,
@@ -55,55 +96,69 @@ static const struct pshare_scan_callbacks pshare_scan_cb = {
 
 static int __init pshare_init(void)
 {
+	unsigned int n;
 	int ret;
 
 	ret = pshare_resolve_symbols();
 	if (ret)
 		return ret;
 
-	ret = pshare_ops_init();
+	pshare_fail_init_setup();
+	ret = pshare_init_fault(1) ?: pshare_ops_init();
 	if (ret)
 		return ret;
 
-	ret = pshare_merge_init();
+	ret = pshare_init_fault(2) ?: pshare_merge_init();
 	if (ret)
 		return ret;
 
-	ret = pshare_hooks_init();
+	ret = pshare_init_fault(3) ?: pshare_hooks_init();
 	if (ret)
-		goto destroy_caches;
+		goto remove_hooks;
 
-	ret = pshare_memstate_init(pshare_thp_freeable);
+	ret = pshare_init_fault(4) ?: pshare_memstate_init(pshare_thp_freeable);
 	if (ret)
 		goto remove_hooks;
 
 	pshare_madvise_init();
-	ret = pshare_scan_start(&pshare_scan_cb);
+	ret = pshare_init_fault(5) ?: pshare_scan_init(&pshare_scan_cb);
 	if (ret)
-		goto exit_madvise;
+		goto exit_memstate;
 
-	ret = pshare_sysfs_init();
+	ret = pshare_init_fault(6) ?: pshare_sysfs_init();
 	if (ret)
 		goto stop_scan;
 
-	ret = pshare_chardev_init();
+	/* The interfaces come last: nothing may fail once users see them. */
+	ret = pshare_init_fault(7) ?: pshare_chardev_init();
 	if (ret)
 		goto remove_sysfs;
 
+	pshare_scan_start();
 	pr_info("version %s loaded\n", PSHARE_VERSION);
 	return 0;
 
+	/*
+	 * As pshare_exit(), minus what did not start. pshared never ran, so
+	 * nothing is merged (a merged page would point into the module the
+	 * failure frees); but once the first hook was in place, madvise() or
+	 * merge-any may have registered memory: pshare_reap_all() ends it
+	 * (and its MMU notifiers), whichever step failed.
+	 */
 remove_sysfs:
 	pshare_sysfs_exit();
 stop_scan:
 	pshare_scan_stop();
-exit_madvise:
-	pshare_madvise_exit();
+exit_memstate:
 	pshare_memstate_exit();
 remove_hooks:
+	pshare_madvise_exit();
+	n = pshare_reap_all();
 	pshare_hooks_exit();
-destroy_caches:
+	pshare_index_exit();
 	pshare_merge_exit();
+	pr_err("load failed (%d); %u registrations made meanwhile ended\n",
+	       ret, n);
 	return ret;
 }
 

@@ -389,22 +389,30 @@ int pshare_unmerge_all(void)
 	return ret;
 }
 
-/** pshare_reap_all() - end every registration, at unload */
-void pshare_reap_all(void)
+/**
+ * pshare_reap_all() - end every registration, at unload
+ *
+ * Return: how many registrations (ranges) ended.
+ */
+unsigned int pshare_reap_all(void)
 {
 	struct pshare_mm *pmm, *tmp;
+	unsigned int n = 0;
 
 	mutex_lock(&pshare_engine_lock);
 	list_for_each_entry_safe(pmm, tmp, &pshare_mms, link) {
 		struct pshare_range *r, *rtmp;
 
 		/* No node is left (they hold the module), so no item is. */
-		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link)
+		list_for_each_entry_safe(r, rtmp, &pmm->ranges, link) {
 			pshare_range_end(r, false);
+			n++;
+		}
 		if (READ_ONCE(pmm->dead))
 			atomic_dec(&pshare_dead_pmms);
 		pshare_mm_free(pmm);
 	}
 	mutex_unlock(&pshare_engine_lock);
 	mmu_notifier_synchronize();
+	return n;
 }

@@ -18,6 +18,6 @@ void pshare_prune_later(void);
 unsigned int pshare_prune_delay(void);
 void pshare_prune_retry(unsigned int ms);
 int pshare_unmerge_all(void);
-void pshare_reap_all(void);
+unsigned int pshare_reap_all(void);
 
 #endif /* _PSHARE_REAP_H */

@@ -677,28 +677,43 @@ int pshare_set_run(unsigned int run)
 }
 
 /**
- * pshare_scan_start() - start pshared
+ * pshare_scan_init() - create pshared, not yet running
  * @cb: what the layers above do in each period
  *
- * Return: 0, or kthread_run()'s error.
+ * The thread runs from pshare_scan_start() on, which cannot fail: the
+ * module's load starts it once nothing can fail any more, so that a load
+ * that fails later has merged nothing (every merged page would point
+ * into the module that the failure frees).
+ *
+ * Return: 0, or kthread_create()'s error.
  */
-int pshare_scan_start(const struct pshare_scan_callbacks *cb)
+int pshare_scan_init(const struct pshare_scan_callbacks *cb)
 {
 	static_call_update(pshare_scan_period_cb,
 			   cb->period ? cb->period : pshare_scan_no_period);
 	pshare_thp_set_scan(pshare_scan_split_page);
-	pshare_thread = kthread_run(pshare_scand, NULL, "pshared");
+	pshare_thread = kthread_create(pshare_scand, NULL, "pshared");
 	if (IS_ERR(pshare_thread)) {
 		int ret = PTR_ERR(pshare_thread);
 
-		pr_err("cannot start pshared: %d\n", ret);
+		pr_err("cannot create pshared: %d\n", ret);
 		pshare_thread = NULL;
 		return ret;
 	}
 	return 0;
 }
 
-/** pshare_scan_stop() - stop pshared and wait for it to exit */
+/** pshare_scan_start() - let pshared run, once the load cannot fail */
+void pshare_scan_start(void)
+{
+	wake_up_process(pshare_thread);
+}
+
+/**
+ * pshare_scan_stop() - stop pshared and wait for it to exit
+ *
+ * Also a pshared that never started: it exits without scanning.
+ */
 void pshare_scan_stop(void)
 {
 	if (pshare_thread)

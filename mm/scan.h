@@ -15,7 +15,8 @@ struct pshare_scan_callbacks {
 	void (*period)(u64 now);
 };
 
-int pshare_scan_start(const struct pshare_scan_callbacks *cb);
+int pshare_scan_init(const struct pshare_scan_callbacks *cb);
+void pshare_scan_start(void);
 void pshare_scan_stop(void);
 int pshare_set_run(unsigned int run);
 u64 pshare_scan_cpu_ns(void);

@@ -119,6 +119,7 @@ static const char *const readonly_names[] = {
 	"thp_scanned", "thp_skipped", "thp_splits", "thp_split_candidates",
 	"thp_dup_subpages", "version", "estimate_pages",
 	"estimate_zero_pages", "group", "hash_bits", "require_symbol",
+	"fail_init",
 };
 
 static const char *prog = "psharectl";
