@@ -42,7 +42,7 @@ static void pshare_set_page_node(struct page *page,
 	page->mapping = pshare_node_mapping(node);
 }
 
-static struct pshare_rmap_item *pshare_item_alloc(void)
+VISIBLE_IF_KUNIT struct pshare_rmap_item *pshare_item_alloc(void)
 {
 	struct pshare_rmap_item *item;
 
@@ -51,6 +51,7 @@ static struct pshare_rmap_item *pshare_item_alloc(void)
 		pshare_meta_account(kmem_cache_size(pshare_item_cache));
 	return item;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_alloc);
 
 static void pshare_item_free(struct pshare_rmap_item *item)
 {
@@ -62,7 +63,7 @@ static void pshare_item_free(struct pshare_rmap_item *item)
  * A live node pins the module: the kernel reaches it through page->mapping,
  * so the module may not go while any page points here.
  */
-static struct pshare_stable_node *pshare_node_alloc(void)
+VISIBLE_IF_KUNIT struct pshare_stable_node *pshare_node_alloc(void)
 {
 	struct pshare_stable_node *node;
 
@@ -78,6 +79,7 @@ static struct pshare_stable_node *pshare_node_alloc(void)
 	pshare_meta_account(kmem_cache_size(pshare_node_cache));
 	return node;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_node_alloc);
 
 static void pshare_node_free(struct pshare_stable_node *node)
 {
@@ -91,8 +93,8 @@ static void pshare_node_free(struct pshare_stable_node *node)
 }
 
 /* Bookkeeping of one item leaving @node's hlist. */
-static void pshare_item_unlinked(struct pshare_stable_node *node,
-				 struct pshare_rmap_item *item)
+VISIBLE_IF_KUNIT void pshare_item_unlinked(struct pshare_stable_node *node,
+					   struct pshare_rmap_item *item)
 {
 	struct pshare_mm *pmm = item->range->pmm;
 
@@ -117,6 +119,7 @@ static void pshare_item_unlinked(struct pshare_stable_node *node,
 	pshare_ops_put_anon_vma(item->anon_vma);
 	pshare_item_free(item);
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_unlinked);
 
 /*
  * The node's page is gone (freed, so page->mapping was cleared): nothing
@@ -138,8 +141,8 @@ static void pshare_node_remove_stale(struct pshare_stable_node *node)
  * The KSM page of @node, referenced and, with @lock, locked; or NULL if the
  * node is stale, in which case it has been removed. As get_ksm_page().
  */
-static struct page *pshare_node_page(struct pshare_stable_node *node,
-				     bool lock)
+VISIBLE_IF_KUNIT struct page *pshare_node_page(struct pshare_stable_node *node,
+					       bool lock)
 {
 	void *expected = pshare_node_mapping(node);
 	unsigned long kpfn;
@@ -178,6 +181,7 @@ stale:
 	pshare_node_remove_stale(node);
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_node_page);
 
 /**
  * pshare_remove_item() - forget one mapping of a merged page
@@ -199,9 +203,9 @@ void pshare_remove_item(struct pshare_rmap_item *item)
 }
 
 /* Add @item for (@r, @idx) to @node; @kpage is locked. */
-static void pshare_item_link(struct pshare_stable_node *node,
-			     struct pshare_rmap_item *item,
-			     struct pshare_range *r, unsigned long idx)
+VISIBLE_IF_KUNIT void pshare_item_link(struct pshare_stable_node *node,
+				       struct pshare_rmap_item *item,
+				       struct pshare_range *r, unsigned long idx)
 {
 	item->head = node;
 	hlist_add_head(&item->hlist, &node->hlist);
@@ -216,6 +220,7 @@ static void pshare_item_link(struct pshare_stable_node *node,
 	/* The chunk was made before merging: this store cannot fail. */
 	pshare_item_set(r, idx, item);
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_item_link);
 
 /**
  * pshare_thp_protected() - must @page stay whole now?

@@ -24,5 +24,15 @@ unsigned long pshare_range_drop_items(struct pshare_range *r, bool unmerge);
 unsigned long pshare_prune_nodes(void);
 int pshare_merge_init(void);
 void pshare_merge_exit(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct pshare_rmap_item *pshare_item_alloc(void);
+struct pshare_stable_node *pshare_node_alloc(void);
+void pshare_item_link(struct pshare_stable_node *node,
+		      struct pshare_rmap_item *item,
+		      struct pshare_range *r, unsigned long idx);
+void pshare_item_unlinked(struct pshare_stable_node *node,
+			  struct pshare_rmap_item *item);
+struct page *pshare_node_page(struct pshare_stable_node *node, bool lock);
+#endif
 
 #endif /* _PSHARE_MERGE_H */
