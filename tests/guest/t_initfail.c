@@ -179,7 +179,11 @@ int main(void)
 			kid_bad++;
 	}
 	CHECK(kid_bad == 0, "%d children found pages with wrong content", kid_bad);
-	/* As the suite expects: pshare loaded, plainly. */
+	/*
+	 * As the suite expects: pshare loaded, plainly. The last load merged
+	 * the children's pages; their nodes hold the module until unmerged.
+	 */
+	CHECK(t_sysfs_set("run", 2) == 0, "run=2 (unmerge) after the sweep");
 	CHECK(unload() == 0, "unload after the sweep: %s", strerror(errno));
 	CHECK(load(fd, "") == 0, "load again: %s", strerror(errno));
 	close(fd);
