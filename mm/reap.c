@@ -233,13 +233,22 @@ void pshare_reap_dead(void)
 		pshare_prune_all();
 }
 
+/* Drain the per-CPU LRU batches, then free the nodes whose page is gone. */
+static unsigned long pshare_prune_now(void)
+{
+	if (!atomic_long_read(&pshare_stats.stable_nodes))
+		return 0;
+	pshare_call(lru_add_drain_all)();
+	return pshare_prune_nodes();
+}
+
 /**
  * pshare_prune_all() - free the nodes of pages that are now gone
  *
  * After mappings went away (exit, unregister), their merged pages may wait
  * in per-CPU LRU batches, still referenced; drain those, then prune. An
  * exit is reported before its pages are unmapped, and a fork child may
- * hold a page on: if pages remain, pshared tries again later.
+ * hold a page on: if pages remain, pshared tries again soon.
  *
  * Return: how many nodes without items still have their page.
  * Context: pshare_engine_lock held.
@@ -250,17 +259,18 @@ unsigned long pshare_prune_all(void)
 
 	lockdep_assert_held(&pshare_engine_lock);
 
-	if (!atomic_long_read(&pshare_stats.stable_nodes))
-		return 0;
-	pshare_call(lru_add_drain_all)();
-	alive = pshare_prune_nodes();
+	alive = pshare_prune_now();
 	if (alive)
 		pshare_prune_later();
 	return alive;
 }
 
 /**
- * pshare_prune_later() - have pshared look again for nodes to free
+ * pshare_prune_later() - have pshared look again for nodes to free, soon
+ *
+ * Mappings just went (an exit still unmapping, or an unregister): the
+ * pages should follow shortly, so the wait starts over at 100 ms even if
+ * an earlier fork child had stretched it towards 30 s.
  *
  * Context: pshare_engine_lock held.
  */
@@ -268,7 +278,7 @@ void pshare_prune_later(void)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
-	if (!pshare_prune_ms) {
+	if (pshare_prune_ms != PSHARE_PRUNE_MIN_MS) {
 		WRITE_ONCE(pshare_prune_ms, PSHARE_PRUNE_MIN_MS);
 		pshare_scan_wake();
 	}
@@ -288,15 +298,19 @@ unsigned int pshare_prune_delay(void)
  * pshare_prune_retry() - prune after a delay of @ms, and set the next one
  * @ms: the delay that ran out, from pshare_prune_delay()
  *
- * If pages remain, the next delay is twice as long, up to 30 s. Takes
- * pshare_engine_lock.
+ * If pages remain, the next delay is twice as long, up to 30 s. If the
+ * delay changed meanwhile (pshare_prune_later()), the new one stands and
+ * nothing is done. Takes pshare_engine_lock.
  */
 void pshare_prune_retry(unsigned int ms)
 {
 	mutex_lock(&pshare_engine_lock);
-	if (pshare_prune_ms == ms)
-		WRITE_ONCE(pshare_prune_ms, pshare_prune_all() ?
+	if (pshare_prune_ms == ms) {
+		unsigned long alive = pshare_prune_now();
+
+		WRITE_ONCE(pshare_prune_ms, alive ?
 			   min(ms * 2, PSHARE_PRUNE_MAX_MS) : 0);
+	}
 	mutex_unlock(&pshare_engine_lock);
 }
 

@@ -587,14 +587,18 @@ static bool pshare_scan_should_run(void)
 		pshare_scan_has_work()) || pshare_reap_pending();
 }
 
-/* Idle, but nodes wait for their pages to go: prune after a delay. */
+/*
+ * Idle, but nodes wait for their pages to go: prune after a delay of @ms,
+ * unless work came first or the delay was restarted (pshare_prune_later()).
+ */
 static void pshare_scan_idle_prune(unsigned int ms)
 {
-	wait_event_freezable_timeout(pshare_scan_waitq,
-				     pshare_scan_should_run() ||
-				     kthread_should_stop(),
-				     msecs_to_jiffies(ms));
-	pshare_prune_retry(ms);
+	if (!wait_event_freezable_timeout(pshare_scan_waitq,
+					  pshare_scan_should_run() ||
+					  kthread_should_stop() ||
+					  pshare_prune_delay() != ms,
+					  msecs_to_jiffies(ms)))
+		pshare_prune_retry(ms);
 }
 
 static int pshare_scand(void *unused)
