@@ -105,7 +105,7 @@ export CCACHE_DIR=$cache/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-6G}
 export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00 UTC' KBUILD_BUILD_USER=pshare KBUILD_BUILD_HOST=pshare
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
-echo "testkernel: building with -j$jobs (CC=$cc); takes about 10 min cold" >&2
+echo "testkernel: building with -j$jobs (CC=$cc); takes 13-15 min cold on 2 cores" >&2
 start=$(date +%s)
 make -s -C "$src" O="$out" CC="$cc" -j"$jobs" bzImage modules >&2
 echo "testkernel: built in $(( $(date +%s) - start )) s" >&2
