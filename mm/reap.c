@@ -25,9 +25,12 @@ static atomic_t pshare_dead_pmms = ATOMIC_INIT(0);
 /*
  * Milliseconds until pshared looks again for merged pages that outlived
  * their last mapping on record; 0 when there are none. Doubles up to
- * PSHARE_PRUNE_MAX_MS while pages stay. Under pshare_engine_lock.
+ * PSHARE_PRUNE_MAX_MS while pages stay. pshare_prune_set_at is when the
+ * wait began, in jiffies. Both under pshare_engine_lock; pshare_prune_ms
+ * is read without it (pshare_prune_delay()).
  */
 static unsigned int pshare_prune_ms;
+static unsigned long pshare_prune_set_at;
 #define PSHARE_PRUNE_MIN_MS	100
 #define PSHARE_PRUNE_MAX_MS	30000
 
@@ -80,6 +83,7 @@ void pshare_range_end(struct pshare_range *r, bool unmerge)
 	pshare_rate_changed();
 	pshare_range_free(r);
 	pshare_index_fit();
+	pshare_prune_orphans();
 }
 
 /**
@@ -109,6 +113,7 @@ void pshare_range_reset(struct pshare_range *r, bool live)
 		r->meta[idx] &= ~PSHARE_PM_SEEN;
 	}
 	pshare_rate_changed();
+	pshare_prune_orphans();
 }
 
 /* Free a pshare_mm that has no registration left. */
@@ -201,6 +206,7 @@ void pshare_process_unmapped(struct pshare_mm *pmm)
 		if (r->ngone == r->npages)
 			pshare_range_end(r, false);
 	}
+	pshare_prune_orphans();
 }
 
 /**
@@ -278,10 +284,34 @@ void pshare_prune_later(void)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
+	pshare_prune_set_at = jiffies;
 	if (pshare_prune_ms != PSHARE_PRUNE_MIN_MS) {
 		WRITE_ONCE(pshare_prune_ms, PSHARE_PRUNE_MIN_MS);
 		pshare_scan_wake();
 	}
+}
+
+/**
+ * pshare_prune_orphans() - make sure item-less nodes are looked at again
+ *
+ * A node loses its last item whenever its last mapping on record goes: a
+ * page unmapped, written, handed to the kernel's KSM, or its registration
+ * ended. If its page is still mapped elsewhere (a fork child, an unmap in
+ * progress), nothing else would free the node once that page goes: with
+ * no registration left, no pass ends. So if such nodes exist (stable
+ * nodes outnumber shared pages) and no retry is set, set one. Costs two
+ * counter reads; called at the end of every teardown step and scan period.
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_prune_orphans(void)
+{
+	lockdep_assert_held(&pshare_engine_lock);
+
+	if (!pshare_prune_ms &&
+	    atomic_long_read(&pshare_stats.stable_nodes) >
+	    atomic_long_read(&pshare_stats.pages_shared))
+		pshare_prune_later();
 }
 
 /**
@@ -294,24 +324,50 @@ unsigned int pshare_prune_delay(void)
 	return READ_ONCE(pshare_prune_ms);
 }
 
+/* Prune now; if pages remain, wait twice as long (up to 30 s) next. */
+static void pshare_prune_backoff(void)
+{
+	unsigned long alive = pshare_prune_now();
+
+	pshare_prune_set_at = jiffies;
+	WRITE_ONCE(pshare_prune_ms, alive ?
+		   min(pshare_prune_ms * 2, PSHARE_PRUNE_MAX_MS) : 0);
+}
+
 /**
  * pshare_prune_retry() - prune after a delay of @ms, and set the next one
  * @ms: the delay that ran out, from pshare_prune_delay()
  *
- * If pages remain, the next delay is twice as long, up to 30 s. If the
- * delay changed meanwhile (pshare_prune_later()), the new one stands and
- * nothing is done. Takes pshare_engine_lock.
+ * For an idle pshared. If pages remain, the next delay is twice as long,
+ * up to 30 s. If the delay changed meanwhile (pshare_prune_later()), the
+ * new one stands and nothing is done. Takes pshare_engine_lock.
  */
 void pshare_prune_retry(unsigned int ms)
 {
 	mutex_lock(&pshare_engine_lock);
-	if (pshare_prune_ms == ms) {
-		unsigned long alive = pshare_prune_now();
-
-		WRITE_ONCE(pshare_prune_ms, alive ?
-			   min(ms * 2, PSHARE_PRUNE_MAX_MS) : 0);
-	}
+	if (pshare_prune_ms == ms)
+		pshare_prune_backoff();
 	mutex_unlock(&pshare_engine_lock);
+}
+
+/**
+ * pshare_prune_due() - retry the prune if its delay has run out
+ *
+ * For a busy pshared, once a scan period: the same retries as an idle
+ * one's (pshare_prune_retry()), so that item-less nodes do not wait for
+ * the end of a pass, which may be an hour away.
+ *
+ * Context: pshare_engine_lock held.
+ */
+void pshare_prune_due(void)
+{
+	lockdep_assert_held(&pshare_engine_lock);
+
+	pshare_prune_orphans();
+	if (pshare_prune_ms &&
+	    time_after_eq(jiffies, pshare_prune_set_at +
+			  msecs_to_jiffies(pshare_prune_ms)))
+		pshare_prune_backoff();
 }
 
 /** pshare_reap_pending() - does an exited process wait to be reaped? */

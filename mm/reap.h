@@ -15,6 +15,8 @@ void pshare_reap_dead(void);
 bool pshare_reap_pending(void);
 unsigned long pshare_prune_all(void);
 void pshare_prune_later(void);
+void pshare_prune_orphans(void);
+void pshare_prune_due(void);
 unsigned int pshare_prune_delay(void);
 void pshare_prune_retry(unsigned int ms);
 int pshare_unmerge_all(void);

@@ -554,6 +554,7 @@ static unsigned int pshare_scan_period(bool *throttled)
 	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_MERGE && pshare_mem_short())
 		pshare_thp_relieve(PSHARE_THP_RELIEVE_PER_PERIOD *
 				   pshare_boost(state));
+	pshare_prune_due();
 
 	now = ktime_get_ns();
 	spent = div_u64(now - start, NSEC_PER_MSEC);

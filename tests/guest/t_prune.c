@@ -3,8 +3,11 @@
  * pshare guest test: merged pages that outlive their registration in a
  * fork child are freed soon after the child lets them go, even when an
  * earlier child had held other pages long enough to stretch pshared's
- * retry interval towards its 30 s cap. Each merged page holds one module
- * reference, so /sys/module/pshare/refcnt counts them exactly.
+ * retry interval towards its 30 s cap; and merged pages whose last
+ * mapping on record a munmap ended, kept by a fork child, are freed once
+ * the child lets them go, though no registration is left whose pass would
+ * end. Each merged page holds one module reference, so
+ * /sys/module/pshare/refcnt counts them exactly.
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -26,6 +29,11 @@ static uint64_t seed_y(int i)
 	return 600 + i % KINDS;
 }
 
+static uint64_t seed_z(int i)
+{
+	return 700 + i % KINDS;
+}
+
 /* A child that maps the merged pages until it is killed. */
 static pid_t hold(void)
 {
@@ -35,6 +43,29 @@ static pid_t hold(void)
 		for (;;)
 			pause();
 	}
+	return pid;
+}
+
+/*
+ * A child that maps the merged pages until SIGUSR1, then checks their
+ * content and exits 0 if every page is right.
+ */
+static pid_t hold_verify(char *mem, uint64_t (*seed)(int i))
+{
+	sigset_t set;
+	pid_t pid;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sigwait(&set, &sig);
+		_exit(t_verify(mem, N, seed) ? 1 : 0);
+	}
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	return pid;
 }
 
@@ -70,8 +101,9 @@ static char *merged_region(uint64_t (*seed)(int i))
 
 int main(void)
 {
-	char *x, *y;
-	pid_t cx, cy;
+	char *x, *y, *z;
+	pid_t cx, cy, cz;
+	int st = 0;
 	long base;
 	double s;
 
@@ -119,6 +151,33 @@ int main(void)
 	      t_read_long(REFCNT), base);
 	CHECK(t_verify(x, N, seed_x) == 0, "x's content");
 	CHECK(t_verify(y, N, seed_y) == 0, "y's content");
+	munmap(x, N * PAGE_SZ);
+	munmap(y, N * PAGE_SZ);
+
+	/*
+	 * No retry is pending now. z's pages lose their last item to a
+	 * munmap, not an unregister, and leave nothing registered.
+	 */
+	z = merged_region(seed_z);
+	CHECK(z, "region z merged");
+	if (!z)
+		return t_end();
+	cz = hold_verify(z, seed_z);
+	CHECK(cz > 0, "fork");
+	munmap(z, N * PAGE_SZ);
+	sleep(2);	/* pshared ends z's registration */
+	CHECK(t_read_long(REFCNT) == base + KINDS,
+	      "z's pages, kept by its child: refcnt %ld, want %ld",
+	      t_read_long(REFCNT), base + KINDS);
+	kill(cz, SIGUSR1);
+	CHECK(waitpid(cz, &st, 0) == cz && WIFEXITED(st) &&
+	      WEXITSTATUS(st) == 0, "z's content in its child (status %#x)",
+	      st);
+	s = wait_refcnt(base, 5);
+	printf("  z's pages freed %.1f s after their child's exit\n", s);
+	CHECK(t_read_long(REFCNT) == base,
+	      "z's pages 5 s after their child's exit: refcnt %ld, want %ld",
+	      t_read_long(REFCNT), base);
 	t_pshare_close();
 	t_expect_stat("pages_shared", 0);
 	t_expect_stat("metadata_bytes", 0);
