@@ -83,7 +83,6 @@ void pshare_range_end(struct pshare_range *r, bool unmerge)
 	pshare_rate_changed();
 	pshare_range_free(r);
 	pshare_index_fit();
-	pshare_prune_orphans();
 }
 
 /**
@@ -113,7 +112,6 @@ void pshare_range_reset(struct pshare_range *r, bool live)
 		r->meta[idx] &= ~PSHARE_PM_SEEN;
 	}
 	pshare_rate_changed();
-	pshare_prune_orphans();
 }
 
 /* Free a pshare_mm that has no registration left. */
@@ -300,7 +298,10 @@ void pshare_prune_later(void)
  * progress), nothing else would free the node once that page goes: with
  * no registration left, no pass ends. So if such nodes exist (stable
  * nodes outnumber shared pages) and no retry is set, set one. Costs two
- * counter reads; called at the end of every teardown step and scan period.
+ * counter reads. Called where no pshare_prune_all() follows: at the end of
+ * pshare_process_unmapped() (a munmap, in any context) and of every scan
+ * period (the scanner's own removals). pshare_range_end() and
+ * pshare_range_reset() need not: each of their callers prunes after them.
  *
  * Context: pshare_engine_lock held.
  */
