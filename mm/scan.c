@@ -48,6 +48,12 @@ DEFINE_STATIC_CALL(pshare_scan_period_cb, pshare_scan_no_period);
 /* Pages one registration scans before the next one's turn. */
 #define PSHARE_TURN_PAGES	64
 /*
+ * Most pages looked up under one hold of mmap_lock (pshare_scan_batch()).
+ * They stay referenced until visited, which makes reclaim and compaction
+ * pass them by meanwhile: a batch is short, some 10-50 us of hashing.
+ */
+#define PSHARE_BATCH_PAGES	16
+/*
  * Longest gap of time one period's credit accrues for: two periods, and at
  * least 250 ms. A longer gap (a frozen system, a stalled scanner) earns no
  * burst; a period of up to sleep_millisecs' 1000 earns all its own time.
@@ -254,51 +260,63 @@ VISIBLE_IF_KUNIT void pshare_scan_aged(struct pshare_range *r,
 EXPORT_SYMBOL_IF_KUNIT(pshare_scan_aged);
 
 /*
- * Look at the page at (@r, @idx): still merged, changed since the last
- * visit, a duplicate inside a huge page that stays whole, or a candidate to
- * merge. @split: pshare just split its huge page. Context:
- * pshare_engine_lock held, no mmap_lock.
+ * Count a visit of (@r, @idx), unless smart_scan skips it. Returns true if
+ * the page must be looked up: it is still registered.
  */
-static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
-			    bool split)
+static bool pshare_scan_counted(struct pshare_range *r, unsigned long idx)
+{
+	if (pshare_scan_skip(r, idx))
+		return false;
+	atomic_long_inc(&pshare_stats.pages_scanned);
+	r->pmm->scanned++;
+	return !(r->meta[idx] & PSHARE_PM_GONE);
+}
+
+/*
+ * The page mapped at (@r, @idx), referenced, or NULL. *@vma caches the VMA
+ * of the last lookup (NULL at first); *@ksm_has_it is set if the address is
+ * the kernel KSM's now. Context: mmap_lock of @r's mm held for read.
+ */
+static struct page *pshare_scan_lookup(struct pshare_range *r,
+				       unsigned long idx,
+				       struct vm_area_struct **vma,
+				       bool *ksm_has_it)
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct mm_struct *mm = r->pmm->mm;
 	struct pshare_rmap_item *item;
-	struct vm_area_struct *vma;
-	struct page *page = NULL;
+
+	mmap_assert_locked(mm);
+
+	*ksm_has_it = false;
+	if (!*vma || addr < (*vma)->vm_start || addr >= (*vma)->vm_end)
+		*vma = pshare_ops_find_vma(mm, addr);
+	if (*vma)
+		return pshare_ops_get_page(*vma, addr);
+	item = pshare_item_get(r, idx);
+	*ksm_has_it = pshare_ops_leave_ksm_vma(mm, addr,
+					       item ? item->head : NULL);
+	return NULL;
+}
+
+/*
+ * Look at the page at (@r, @idx), @page (referenced, or NULL if nothing is
+ * mapped): still merged, changed since the last visit, a duplicate inside
+ * a huge page that stays whole, or a candidate to merge. @ksm_has_it: the
+ * address is the kernel KSM's now. @split: pshare just split its huge page.
+ * Drops the reference. Context: pshare_engine_lock held, no mmap_lock.
+ */
+static void pshare_scan_visit(struct pshare_range *r, unsigned long idx,
+			      struct page *page, bool ksm_has_it, bool split)
+{
+	unsigned long addr = pshare_page_addr(r, idx);
+	struct pshare_rmap_item *item = pshare_item_get(r, idx);
 	u32 *m = &r->meta[idx];
-	bool ksm_has_it = false, unique;
+	bool unique;
 	u32 age, est = 0;
 	u64 hash;
 
 	lockdep_assert_held(&pshare_engine_lock);
-
-	if (pshare_scan_skip(r, idx))
-		return;
-	atomic_long_inc(&pshare_stats.pages_scanned);
-	r->pmm->scanned++;
-	if (*m & PSHARE_PM_GONE)
-		return;
-	/*
-	 * The estimate verdict changes once, at the end of the visit: cleared
-	 * here and set again there, the counters would dip in between, and a
-	 * lockless reader of estimate_pages would see the dip.
-	 */
-	if (!mmget_not_zero(mm)) {
-		pshare_meta_set_est(r, idx, 0);
-		return;
-	}
-	item = pshare_item_get(r, idx);
-	mmap_read_lock(mm);
-	vma = pshare_ops_find_vma(mm, addr);
-	if (vma)
-		page = pshare_ops_get_page(vma, addr);
-	else
-		ksm_has_it = pshare_ops_leave_ksm_vma(mm, addr,
-						      item ? item->head : NULL);
-	mmap_read_unlock(mm);
-	mmput(mm);
 
 	if (ksm_has_it) {
 		/* madvise(MADV_MERGEABLE) came after registering: let go. */
@@ -373,18 +391,106 @@ out:
 		put_page(page);
 }
 
-/**
- * pshare_scan_page() - look at one registered page
- * @r: its registration
- * @idx: its page index
- *
- * Context: pshare_engine_lock held, no mmap_lock.
+/*
+ * Look at the page at (@r, @idx) alone. @split: pshare just split its huge
+ * page. Context: pshare_engine_lock held, no mmap_lock.
  */
-static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
+static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
+			    bool split)
 {
+	struct mm_struct *mm = r->pmm->mm;
+	struct vm_area_struct *vma = NULL;
+	struct page *page;
+	bool ksm_has_it;
+
 	lockdep_assert_held(&pshare_engine_lock);
 
-	pshare_scan_one(r, idx, false);
+	if (!pshare_scan_counted(r, idx))
+		return;
+	/*
+	 * The estimate verdict changes once, at the end of the visit: cleared
+	 * here and set again there, the counters would dip in between, and a
+	 * lockless reader of estimate_pages would see the dip.
+	 */
+	if (!mmget_not_zero(mm)) {
+		pshare_meta_set_est(r, idx, 0);
+		return;
+	}
+	mmap_read_lock(mm);
+	page = pshare_scan_lookup(r, idx, &vma, &ksm_has_it);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	pshare_scan_visit(r, idx, page, ksm_has_it, split);
+}
+
+/*
+ * One slot of a batch: the page looked up (referenced) or NULL, and
+ * whether it was to be looked up at all, or the kernel's KSM has it.
+ */
+struct pshare_scan_slot {
+	struct page *page;
+	bool look;
+	bool ksm_has_it;
+};
+
+/*
+ * Visit up to @max pages from (@r, @idx), all inside one 2 MiB block, with
+ * one mmget and one hold of mmap_lock for all their lookups, instead of one
+ * each. Every page stays referenced until its own visit, so the batch must
+ * hold one reference per folio and no more: the subpages of a large folio
+ * share one refcount, which a split, or the write protection of a subpage,
+ * would see raised by the others. A batch therefore ends with the first
+ * page of a large folio it meets. A page under migration is waited for in
+ * its lookup (pshare_follow_page()), as alone. Returns the pages visited or
+ * skipped, at least 1. Context: pshare_engine_lock held, no mmap_lock.
+ */
+static unsigned int pshare_scan_batch(struct pshare_range *r,
+				      unsigned long idx, unsigned int max)
+{
+	struct pshare_scan_slot slot[PSHARE_BATCH_PAGES];
+	struct mm_struct *mm = r->pmm->mm;
+	struct vm_area_struct *vma = NULL;
+	bool locked = false, dead = false;
+	unsigned int i, n;
+
+	lockdep_assert_held(&pshare_engine_lock);
+
+	max = clamp_t(unsigned int, max, 1, PSHARE_BATCH_PAGES);
+	for (n = 0; n < max; ) {
+		struct pshare_scan_slot *sl = &slot[n++];
+
+		sl->page = NULL;
+		sl->ksm_has_it = false;
+		sl->look = pshare_scan_counted(r, idx + n - 1);
+		if (!sl->look || dead)
+			continue;
+		if (!locked) {
+			/* Exiting: see pshare_scan_one() on the verdict. */
+			dead = !mmget_not_zero(mm);
+			if (dead)
+				continue;
+			mmap_read_lock(mm);
+			locked = true;
+		}
+		sl->page = pshare_scan_lookup(r, idx + n - 1, &vma,
+					      &sl->ksm_has_it);
+		if (sl->page && folio_test_large(page_folio(sl->page)))
+			break;
+	}
+	if (locked) {
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+	for (i = 0; i < n; i++) {
+		if (!slot[i].look)
+			continue;
+		if (dead)
+			pshare_meta_set_est(r, idx + i, 0);
+		else
+			pshare_scan_visit(r, idx + i, slot[i].page,
+					  slot[i].ksm_has_it, false);
+	}
+	return n;
 }
 
 /**
@@ -392,7 +498,7 @@ static void pshare_scan_page(struct pshare_range *r, unsigned long idx)
  * @r: its registration
  * @idx: its index
  *
- * As pshare_scan_page(); a subpage the split mapped to the zero page is
+ * As a batch's visit; a subpage the split mapped to the zero page is
  * counted as pshare's. Context: pshare_engine_lock held, no mmap_lock.
  */
 static void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
@@ -422,10 +528,12 @@ VISIBLE_IF_KUNIT void pshare_scan_pass_done(struct pshare_range *r)
 EXPORT_SYMBOL_IF_KUNIT(pshare_scan_pass_done);
 
 /*
- * Scan the page under @r's cursor, or skip the unchanged huge page there,
- * and move the cursor on. Returns the pages visited or skipped.
+ * Scan a batch of at most @max pages from @r's cursor, up to the end of
+ * its 2 MiB block, or skip the unchanged huge page there, and move the
+ * cursor on. Returns the pages visited or skipped.
  */
-static unsigned long pshare_scan_step(struct pshare_range *r)
+static unsigned long pshare_scan_step(struct pshare_range *r,
+				      unsigned long max)
 {
 	unsigned long idx = r->cursor, n;
 	unsigned long addr = pshare_page_addr(r, idx);
@@ -436,14 +544,16 @@ static unsigned long pshare_scan_step(struct pshare_range *r)
 	if (r->thp_claim && (addr & HPAGE_PMD_MASK) != r->thp_claim)
 		r->thp_claim = 0;
 	n = pshare_thp_skip(r, idx);
-	r->cursor += n ? n : 1;
+	if (!n) {
+		max = min3(max, r->npages - idx,
+			   (ALIGN(addr + 1, HPAGE_PMD_SIZE) - addr) >>
+			   PAGE_SHIFT);
+		n = pshare_scan_batch(r, idx, max);
+	}
+	r->cursor += n;
 	if (r->cursor >= r->npages) {
 		r->cursor = 0;
 		pshare_scan_drain(false);
-	}
-	if (!n) {
-		pshare_scan_page(r, idx);
-		n = 1;
 	}
 	if (r->cursor == 0) {
 		pshare_thp_leave(r);	/* one registration, one THP */
@@ -505,12 +615,16 @@ static void pshare_scan_serve(u64 deadline)
 		turn = 0;
 		while (turn < PSHARE_TURN_PAGES &&
 		       r->credit >= PSHARE_CREDIT_PAGE) {
-			unsigned long n = pshare_scan_step(r);
+			unsigned long n;
+
+			n = pshare_scan_step(r, min_t(s64, PSHARE_TURN_PAGES -
+						      turn, r->credit /
+						      PSHARE_CREDIT_PAGE));
 
 			/* A skipped huge page costs its pages' credit. */
 			turn += n;
 			r->credit -= (s64)n * PSHARE_CREDIT_PAGE;
-			if (!(++steps % 32) && ktime_get_ns() > deadline)
+			if (!(++steps % 8) && ktime_get_ns() > deadline)
 				goto out;
 			if (need_resched() && !pshare_scan_resched(r))
 				break;
