@@ -9,8 +9,8 @@
  *
  * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
  *   hint naming where it is: (registration id, page index) and 12 bits of
- *   its hash. It is open addressed, probed over a fixed window, and never
- *   deleted from: a hint is checked against its page's metadata when it is
+ *   its hash. It is open addressed, probed in two buckets of one cache
+ *   line each, and never deleted from: a hint is checked against its page's metadata when it is
  *   found, and a stale one is simply overwritten. The table has one 8-byte
  *   slot per registered page, plus an eighth to grow into (a shrink waits
  *   until it has half again as many slots as pages); with the 4-byte page
@@ -31,7 +31,9 @@ static struct rb_root pshare_stable_root = RB_ROOT;
 /* Hint layout: id (16 bits) | page index (36 bits) | tag (12 bits). */
 #define HINT_TAG_BITS	12
 #define HINT_IDX_BITS	36
-#define HINT_PROBES	16
+/* Two buckets of 8 slots, each one 64-byte cache line. */
+#define HINT_BUCKET	8
+#define HINT_PROBES	(2 * HINT_BUCKET)
 #define HINT_MIN_SLOTS	1024UL
 /* Slots are allocated in multiples of this. */
 #define HINT_SLOT_STEP	1024UL
@@ -142,21 +144,28 @@ struct pshare_stable_node *pshare_index_stable_any(void)
 }
 
 /*
- * The first slot of the probe window: the key, mixed to 64 bits (hash_64()
- * gives only 32), scaled to the table by its high bits.
+ * The two buckets of a key: its (domain, hash) mixed to 64 bits (hash_64()
+ * gives only 32), whose high bits pick the first bucket, and those of its
+ * rotation, mixed again, the second. @base gets the first slot of each.
+ * The table is a whole number of buckets and is allocated at least 64-byte
+ * aligned (kvmalloc of at least 8 KiB: whole pages, or a power-of-two
+ * kmalloc, which is naturally aligned), so a bucket is one cache line.
  */
-static unsigned long pshare_hint_slot(u64 domain, u64 hash)
+static void pshare_hint_buckets(u64 domain, u64 hash,
+				unsigned long base[2])
 {
+	unsigned long buckets = pshare_hint_slots / HINT_BUCKET;
 	u64 key = (hash ^ (domain * GOLDEN_RATIO_64)) * GOLDEN_RATIO_64;
 
-	return mul_u64_u64_shr(key, pshare_hint_slots, 64);
+	base[0] = mul_u64_u64_shr(key, buckets, 64) * HINT_BUCKET;
+	key = ror64(key, 32) * GOLDEN_RATIO_64;
+	base[1] = mul_u64_u64_shr(key, buckets, 64) * HINT_BUCKET;
 }
 
-/* Slot @i of the probe window that starts at @slot, wrapping. */
-static unsigned long pshare_hint_probe(unsigned long slot, unsigned long i)
+/* Slot @i (0-15) of the two buckets at @base. */
+static u64 *pshare_hint_at(const unsigned long base[2], unsigned long i)
 {
-	slot += i;
-	return slot < pshare_hint_slots ? slot : slot - pshare_hint_slots;
+	return &pshare_hints[base[i / HINT_BUCKET] + i % HINT_BUCKET];
 }
 
 static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
@@ -186,13 +195,13 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 			    u32 *id, unsigned long *idx)
 {
 	u64 tag = hash >> (64 - HINT_TAG_BITS);
-	unsigned long slot, i;
+	unsigned long i, base[2];
 
 	if (!pshare_hint_slots)
 		return false;
-	slot = pshare_hint_slot(domain, hash);
+	pshare_hint_buckets(domain, hash, base);
 	for (i = *pos; i < HINT_PROBES; i++) {
-		u64 h = pshare_hints[pshare_hint_probe(slot, i)];
+		u64 h = *pshare_hint_at(base, i);
 		u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 		unsigned long hidx = (h >> HINT_TAG_BITS) &
 				     ((1UL << HINT_IDX_BITS) - 1);
@@ -244,22 +253,26 @@ static bool pshare_hint_live(u64 h)
  */
 void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
 {
-	unsigned long slot, i, free = HINT_PROBES;
 	u64 hint = pshare_hint_make(hash, id, idx);
+	unsigned long i, free = HINT_PROBES, base[2];
 
 	if (!pshare_hint_slots)
 		return;
-	slot = pshare_hint_slot(domain, hash);
+	pshare_hint_buckets(domain, hash, base);
 	for (i = 0; i < HINT_PROBES; i++) {
-		u64 h = pshare_hints[pshare_hint_probe(slot, i)];
+		u64 h = *pshare_hint_at(base, i);
 
 		if (h == hint)
 			return;
-		if (free == HINT_PROBES && !pshare_hint_live(h))
+		if (!h && free == HINT_PROBES)
 			free = i;
 	}
-	pshare_hints[pshare_hint_probe(slot, free == HINT_PROBES ? 0 : free)] =
-		hint;
+	/* No empty slot: a stale one, found by its page's metadata. */
+	for (i = 0; free == HINT_PROBES && i < HINT_PROBES; i++) {
+		if (!pshare_hint_live(*pshare_hint_at(base, i)))
+			free = i;
+	}
+	*pshare_hint_at(base, free == HINT_PROBES ? 0 : free) = hint;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_insert);
 
