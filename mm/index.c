@@ -10,8 +10,9 @@
  * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
  *   hint naming where it is: (registration id, page index) and 12 bits of
  *   its hash. It is open addressed, probed in two buckets of one cache
- *   line each, and never deleted from: a hint is checked against its page's metadata when it is
- *   found, and a stale one is simply overwritten. The table has one 8-byte
+ *   line each, and never deleted from: a hint is checked against its
+ *   page's metadata when it is found, and a stale one is simply
+ *   overwritten. The table has one 8-byte
  *   slot per registered page, plus an eighth to grow into (a shrink waits
  *   until it has half again as many slots as pages); with the 4-byte page
  *   metadata word, a registered page costs 13 to 16 bytes until it merges.
@@ -241,29 +242,27 @@ static bool pshare_hint_live(u64 h)
 	       !(m & PSHARE_PM_EST_DUP);
 }
 
-/**
- * pshare_index_hint_insert() - remember a page seen once
- * @domain: sharing domain
- * @hash: content hash
- * @id: its registration
- * @idx: its page index
- *
- * Takes a free or stale slot in the probe window, else the first slot; a
- * page already in the window is not entered twice.
+/*
+ * Put the hint of (@id, @idx) in the first empty slot of its two buckets,
+ * else the first stale one, else, if @evict, in a live hint's slot: the
+ * one that @hash and @idx pick, so that neither the copies of one content
+ * nor two contents whose buckets coincide take the same slot from each
+ * other at every turn. Returns false if the hint found no place.
  */
-void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
+static bool pshare_hint_put(u64 domain, u64 hash, u32 id, unsigned long idx,
+			    bool evict)
 {
 	u64 hint = pshare_hint_make(hash, id, idx);
 	unsigned long i, free = HINT_PROBES, base[2];
 
 	if (!pshare_hint_slots)
-		return;
+		return false;
 	pshare_hint_buckets(domain, hash, base);
 	for (i = 0; i < HINT_PROBES; i++) {
 		u64 h = *pshare_hint_at(base, i);
 
 		if (h == hint)
-			return;
+			return true;
 		if (!h && free == HINT_PROBES)
 			free = i;
 	}
@@ -272,9 +271,52 @@ void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
 		if (!pshare_hint_live(*pshare_hint_at(base, i)))
 			free = i;
 	}
-	*pshare_hint_at(base, free == HINT_PROBES ? 0 : free) = hint;
+	if (free == HINT_PROBES) {
+		if (!evict)
+			return false;
+		free = (hash ^ idx) & (HINT_PROBES - 1);
+	}
+	*pshare_hint_at(base, free) = hint;
+	return true;
+}
+
+/**
+ * pshare_index_hint_insert() - remember a page seen once
+ * @domain: sharing domain
+ * @hash: content hash
+ * @id: its registration
+ * @idx: its page index
+ *
+ * Takes an empty or stale slot of the key's two buckets, else a live
+ * hint's; a page already there is not entered twice.
+ */
+void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
+{
+	pshare_hint_put(domain, hash, id, idx, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_insert);
+
+/**
+ * pshare_index_hint_offer() - remember a page that has a twin already
+ * @domain: sharing domain
+ * @hash: content hash
+ * @id: its registration
+ * @idx: its page index
+ *
+ * As pshare_index_hint_insert(), but only into an empty or stale slot: a
+ * page whose content is hinted already (a subpage of a huge page that
+ * stays whole, one of many copies) adds nothing worth a live hint. Were
+ * it to evict, the copies inside huge pages would fill a content's
+ * buckets and, visit after visit, push out the hint of a small page whose
+ * twin was about to find it.
+ *
+ * Return: true if the page is hinted.
+ */
+bool pshare_index_hint_offer(u64 domain, u64 hash, u32 id, unsigned long idx)
+{
+	return pshare_hint_put(domain, hash, id, idx, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_offer);
 
 /** pshare_index_hint_clear() - forget every hint */
 void pshare_index_hint_clear(void)

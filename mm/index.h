@@ -18,6 +18,7 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 			    unsigned long self_idx, unsigned int *pos,
 			    u32 *id, unsigned long *idx);
 void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx);
+bool pshare_index_hint_offer(u64 domain, u64 hash, u32 id, unsigned long idx);
 void pshare_index_hint_clear(void);
 int pshare_index_resize(unsigned long pages);
 void pshare_index_fit(void);

@@ -676,7 +676,17 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 			dup = true;
 		}
 	}
-	pshare_hint(r, idx, hash);
+	/*
+	 * A copy of a content hinted already is hinted only into a free slot:
+	 * see pshare_index_hint_offer(). It stays unshared, so a hint of it
+	 * is live, and its twins still find it when the first copy goes.
+	 */
+	if (dup) {
+		pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
+		pshare_index_hint_offer(r->domain, hash, r->id, idx);
+	} else {
+		pshare_hint(r, idx, hash);
+	}
 	return dup;
 }
 

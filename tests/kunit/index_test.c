@@ -14,6 +14,8 @@
 #include "ops.h"
 #include "store.h"
 
+#define PSHARE_TEST_START	0x7e0000000000UL
+
 /* The injected weak hash: only the first byte of the page counts. */
 static u64 weak_hash(struct page *page)
 {
@@ -140,8 +142,71 @@ static void pshare_index_hints_spread(struct kunit *test)
 	KUNIT_EXPECT_GE(test, found, n / 2);
 }
 
+/* Is (@id, @idx) among the hints of (@domain, @hash)? */
+static bool hinted(u64 domain, u64 hash, u32 id, unsigned long idx)
+{
+	unsigned long got;
+	unsigned int pos = 0;
+	u32 gid;
+
+	while (pshare_index_hint_find(domain, hash, 0xfffe, 0, &pos, &gid,
+				      &got))
+		if (gid == id && got == idx)
+			return true;
+	return false;
+}
+
+/*
+ * A key's buckets full of live hints, as a content with many copies in
+ * huge pages fills them: an offer (a copy with a twin already) takes no
+ * live slot, and inserts, which must, take different slots for different
+ * pages. (Once every insert took the first slot: two small twins whose
+ * content shared its first bucket with another's, visited in turn, kept
+ * pushing each other out and never merged.)
+ */
+static void pshare_index_full_buckets(struct kunit *test)
+{
+	const u64 dom = 7, hash = 0x0123456789abcdefULL;
+	struct pshare_range *r;
+	unsigned long i;
+
+	r = pshare_range_alloc(PSHARE_TEST_START, 32 * PAGE_SIZE, 0, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	mutex_lock(&pshare_engine_lock);
+	KUNIT_ASSERT_EQ(test, pshare_index_resize(32), 0);
+	pshare_index_hint_clear();
+	/* Live hints: their pages are unshared (the counters are not used). */
+	for (i = 0; i < 32; i++)
+		r->meta[i] = PSHARE_PM_UNSHARED;
+	for (i = 0; i < 16; i++)
+		pshare_index_hint_insert(dom, hash, r->id, i);
+	KUNIT_EXPECT_FALSE(test, pshare_index_hint_offer(dom, hash, r->id, 16));
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, i));
+	KUNIT_EXPECT_FALSE(test, hinted(dom, hash, r->id, 16));
+
+	pshare_index_hint_insert(dom, hash, r->id, 17);
+	pshare_index_hint_insert(dom, hash, r->id, 18);
+	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 17));
+	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 18));
+
+	/* A stale hint's slot is free for an offer. */
+	for (i = 0; i < 16; i++)
+		if (hinted(dom, hash, r->id, i))
+			break;
+	r->meta[i] = PSHARE_PM_NONE;
+	KUNIT_EXPECT_TRUE(test, pshare_index_hint_offer(dom, hash, r->id, 16));
+	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 16));
+
+	memset(r->meta, 0, 32 * sizeof(*r->meta));
+	pshare_index_resize(0);
+	mutex_unlock(&pshare_engine_lock);
+	pshare_range_free(r);
+}
+
 static struct kunit_case pshare_index_cases[] = {
 	KUNIT_CASE(pshare_index_hints_spread),
+	KUNIT_CASE(pshare_index_full_buckets),
 	KUNIT_CASE(pshare_index_collisions_never_match),
 	KUNIT_CASE(pshare_index_compare_sees_one_byte),
 	{}
