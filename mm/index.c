@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pshare: the content index. Two structures, both keyed by (domain, xxh64)
- * and both under pshare_engine_lock:
+ * pshare: the content index. Two structures, both under pshare_engine_lock:
  *
- * - the stable tree, an rbtree of merged pages (struct pshare_stable_node).
- *   Several nodes may share a key: a full node (max_page_sharing), or a
- *   hash collision, which the byte compare in the merge path catches.
+ * - the stable tree, an rbtree of merged pages (struct pshare_stable_node),
+ *   keyed by (domain, sample, xxh64): the hash of a sample of the content
+ *   (pshare_ops_sample()), then of all of it. A page whose sample no node
+ *   shares is known to match none without a full hash. Several nodes may
+ *   share a key: a full node (max_page_sharing), or a hash collision,
+ *   which the byte compare in the merge path catches.
  *
  * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
  *   hint naming where it is: (registration id, page index) and 12 bits of
- *   its hash. It is open addressed, probed in two buckets of one cache
- *   line each, and never deleted from: a hint is checked against its
- *   page's metadata when it is found, and a stale one is simply
- *   overwritten. The table has one 8-byte
- *   slot per registered page, plus an eighth to grow into (a shrink waits
- *   until it has half again as many slots as pages); with the 4-byte page
- *   metadata word, a registered page costs 13 to 16 bytes until it merges.
+ *   its key, by (domain, sample) or, for a page whose sample is shared by
+ *   other content (PSHARE_PM_FULLKEY, see merge.c), by (domain, xxh64).
+ *   It is open addressed, probed in two buckets of one cache line each,
+ *   and never deleted from: a hint is checked against its page's metadata
+ *   when it is found, and a stale one is simply overwritten. A key's slots
+ *   fill in probe order and are emptied only all at once (a clear or a
+ *   resize), so its hints all lie before the first empty one, where every
+ *   probe stops. The table has one 8-byte slot per registered page, plus
+ *   an eighth to grow into (a shrink waits until it has half again as many
+ *   slots as pages); with the 4-byte page metadata word, a registered page
+ *   costs 13 to 16 bytes until it merges.
  */
 #include <linux/hash.h>
 #include <linux/math64.h>
@@ -54,23 +60,28 @@ unsigned long pshare_index_hint_generation(void)
 	return pshare_hint_gen;
 }
 
-static int pshare_key_cmp(u64 d1, u64 h1, u64 d2, u64 h2)
+static int pshare_u64_cmp(u64 a, u64 b)
 {
-	if (d1 != d2)
-		return d1 < d2 ? -1 : 1;
-	if (h1 != h2)
-		return h1 < h2 ? -1 : 1;
-	return 0;
+	return a == b ? 0 : a < b ? -1 : 1;
 }
 
-/**
- * pshare_index_stable_first() - the leftmost merged page with this key
- * @domain: sharing domain
- * @hash: content hash
- *
- * Return: the node, or NULL. Walk on with pshare_index_stable_next().
- */
-struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash)
+/* Order by domain, then sample, then hash; @h2 NULL: by the first two. */
+static int pshare_key_cmp(u64 d1, u64 s1, const u64 *h1,
+			  const struct pshare_stable_node *node)
+{
+	int c = pshare_u64_cmp(d1, node->domain);
+
+	if (!c)
+		c = pshare_u64_cmp(s1, node->sample);
+	if (!c && h1)
+		c = pshare_u64_cmp(*h1, node->hash);
+	return c;
+}
+
+/* The leftmost node of key (@domain, @sample, *@hash), or of the first two */
+static struct pshare_stable_node *pshare_stable_leftmost(u64 domain,
+							 u64 sample,
+							 const u64 *hash)
 {
 	struct rb_node *n = pshare_stable_root.rb_node;
 	struct pshare_stable_node *found = NULL;
@@ -78,7 +89,7 @@ struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash)
 	while (n) {
 		struct pshare_stable_node *s =
 			rb_entry(n, struct pshare_stable_node, node);
-		int c = pshare_key_cmp(domain, hash, s->domain, s->hash);
+		int c = pshare_key_cmp(domain, sample, hash, s);
 
 		if (c < 0) {
 			n = n->rb_left;
@@ -90,6 +101,36 @@ struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash)
 		}
 	}
 	return found;
+}
+
+/**
+ * pshare_index_stable_has() - is any page of this sample merged?
+ * @domain: sharing domain
+ * @sample: hash of the content's sample
+ *
+ * A page whose sample no merged page shares need not be hashed whole to
+ * know that none holds its content.
+ *
+ * Return: true if a node of (@domain, @sample) exists.
+ */
+bool pshare_index_stable_has(u64 domain, u64 sample)
+{
+	return pshare_stable_leftmost(domain, sample, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_has);
+
+/**
+ * pshare_index_stable_first() - the leftmost merged page with this key
+ * @domain: sharing domain
+ * @sample: hash of the content's sample
+ * @hash: content hash
+ *
+ * Return: the node, or NULL. Walk on with pshare_index_stable_next().
+ */
+struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 sample,
+						     u64 hash)
+{
+	return pshare_stable_leftmost(domain, sample, &hash);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_first);
 
@@ -103,7 +144,8 @@ pshare_index_stable_next(struct pshare_stable_node *node)
 	if (!n)
 		return NULL;
 	s = rb_entry(n, struct pshare_stable_node, node);
-	return s->domain == node->domain && s->hash == node->hash ? s : NULL;
+	return pshare_key_cmp(node->domain, node->sample, &node->hash, s) ?
+	       NULL : s;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_next);
 
@@ -117,8 +159,8 @@ void pshare_index_stable_insert(struct pshare_stable_node *node)
 			rb_entry(*link, struct pshare_stable_node, node);
 
 		parent = *link;
-		if (pshare_key_cmp(node->domain, node->hash, s->domain,
-				   s->hash) < 0)
+		if (pshare_key_cmp(node->domain, node->sample, &node->hash,
+				   s) < 0)
 			link = &parent->rb_left;
 		else
 			link = &parent->rb_right;
@@ -145,18 +187,21 @@ struct pshare_stable_node *pshare_index_stable_any(void)
 }
 
 /*
- * The two buckets of a key: its (domain, hash) mixed to 64 bits (hash_64()
- * gives only 32), whose high bits pick the first bucket, and those of its
- * rotation, mixed again, the second. @base gets the first slot of each.
- * The table is a whole number of buckets and is allocated at least 64-byte
- * aligned (kvmalloc of at least 8 KiB: whole pages, or a power-of-two
- * kmalloc, which is naturally aligned), so a bucket is one cache line.
+ * The two buckets of a key: its (domain, hash, @full) mixed to 64 bits
+ * (hash_64() gives only 32), whose high bits pick the first bucket, and
+ * those of its rotation, mixed again, the second. @full: @hash is a full
+ * xxh64, not a sample's; the two kinds of key go to different buckets.
+ * @base gets the first slot of each. The table is a whole number of
+ * buckets and is allocated at least 64-byte aligned (kvmalloc of at least
+ * 8 KiB: whole pages, or a power-of-two kmalloc, which is naturally
+ * aligned), so a bucket is one cache line.
  */
-static void pshare_hint_buckets(u64 domain, u64 hash,
+static void pshare_hint_buckets(u64 domain, u64 hash, bool full,
 				unsigned long base[2])
 {
 	unsigned long buckets = pshare_hint_slots / HINT_BUCKET;
-	u64 key = (hash ^ (domain * GOLDEN_RATIO_64)) * GOLDEN_RATIO_64;
+	u64 key = (hash ^ ((domain + full) * GOLDEN_RATIO_64)) *
+		  GOLDEN_RATIO_64;
 
 	base[0] = mul_u64_u64_shr(key, buckets, 64) * HINT_BUCKET;
 	key = ror64(key, 32) * GOLDEN_RATIO_64;
@@ -178,7 +223,8 @@ static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
 /**
  * pshare_index_hint_find() - a hinted page that may hold the same content
  * @domain: sharing domain
- * @hash: content hash
+ * @hash: hash of the content's sample, or of all of it if @full
+ * @full: look among the pages keyed by their full hash (PSHARE_PM_FULLKEY)
  * @self_id: registration of the page looking, which is never returned
  * @self_idx: its page index
  * @pos: where to go on looking; 0 on the first call
@@ -191,7 +237,7 @@ static u64 pshare_hint_make(u64 hash, u32 id, unsigned long idx)
  *
  * Return: true if a hint with a matching tag was found.
  */
-bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
+bool pshare_index_hint_find(u64 domain, u64 hash, bool full, u32 self_id,
 			    unsigned long self_idx, unsigned int *pos,
 			    u32 *id, unsigned long *idx)
 {
@@ -200,14 +246,16 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 
 	if (!pshare_hint_slots)
 		return false;
-	pshare_hint_buckets(domain, hash, base);
+	pshare_hint_buckets(domain, hash, full, base);
 	for (i = *pos; i < HINT_PROBES; i++) {
 		u64 h = *pshare_hint_at(base, i);
 		u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 		unsigned long hidx = (h >> HINT_TAG_BITS) &
 				     ((1UL << HINT_IDX_BITS) - 1);
 
-		if (!h || (h & ((1 << HINT_TAG_BITS) - 1)) != tag)
+		if (!h)
+			break;	/* the rest is empty too: see the top */
+		if ((h & ((1 << HINT_TAG_BITS) - 1)) != tag)
 			continue;
 		if (hid == self_id && hidx == self_idx)
 			continue;
@@ -222,13 +270,14 @@ bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_find);
 
 /*
- * Must the hint in @h be kept? Yes while its page is unshared, unless the
- * estimate mode found the page an earlier twin (PSHARE_PM_EST_DUP): the
- * first copy of a content is hinted and pairs every later one, so the
- * later copies' hints only fill the table, and a full probe window would
- * overwrite live hints and lose pairs from the estimate.
+ * Must the hint in @h, among the keys of kind @full, be kept? Yes while its
+ * page is unshared and keyed by that kind, unless the estimate mode found
+ * the page an earlier twin (PSHARE_PM_EST_DUP): the first copy of a
+ * content is hinted and pairs every later one, so the later copies' hints
+ * only fill the table, and a full probe window would overwrite live hints
+ * and lose pairs from the estimate.
  */
-static bool pshare_hint_live(u64 h)
+static bool pshare_hint_live(u64 h, bool full)
 {
 	u32 hid = h >> (HINT_IDX_BITS + HINT_TAG_BITS);
 	unsigned long hidx = (h >> HINT_TAG_BITS) & ((1UL << HINT_IDX_BITS) - 1);
@@ -239,7 +288,7 @@ static bool pshare_hint_live(u64 h)
 		return false;
 	m = r->meta[hidx];
 	return (m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED &&
-	       !(m & PSHARE_PM_EST_DUP);
+	       !(m & PSHARE_PM_EST_DUP) && !(m & PSHARE_PM_FULLKEY) == !full;
 }
 
 /*
@@ -249,26 +298,28 @@ static bool pshare_hint_live(u64 h)
  * nor two contents whose buckets coincide take the same slot from each
  * other at every turn. Returns false if the hint found no place.
  */
-static bool pshare_hint_put(u64 domain, u64 hash, u32 id, unsigned long idx,
-			    bool evict)
+static bool pshare_hint_put(u64 domain, u64 hash, bool full, u32 id,
+			    unsigned long idx, bool evict)
 {
 	u64 hint = pshare_hint_make(hash, id, idx);
 	unsigned long i, free = HINT_PROBES, base[2];
 
 	if (!pshare_hint_slots)
 		return false;
-	pshare_hint_buckets(domain, hash, base);
+	pshare_hint_buckets(domain, hash, full, base);
 	for (i = 0; i < HINT_PROBES; i++) {
 		u64 h = *pshare_hint_at(base, i);
 
 		if (h == hint)
 			return true;
-		if (!h && free == HINT_PROBES)
+		if (!h) {
 			free = i;
+			break;
+		}
 	}
 	/* No empty slot: a stale one, found by its page's metadata. */
 	for (i = 0; free == HINT_PROBES && i < HINT_PROBES; i++) {
-		if (!pshare_hint_live(*pshare_hint_at(base, i)))
+		if (!pshare_hint_live(*pshare_hint_at(base, i), full))
 			free = i;
 	}
 	if (free == HINT_PROBES) {
@@ -283,23 +334,26 @@ static bool pshare_hint_put(u64 domain, u64 hash, u32 id, unsigned long idx,
 /**
  * pshare_index_hint_insert() - remember a page seen once
  * @domain: sharing domain
- * @hash: content hash
+ * @hash: hash of the content's sample, or of all of it if @full
+ * @full: the page is keyed by its full hash (PSHARE_PM_FULLKEY)
  * @id: its registration
  * @idx: its page index
  *
  * Takes an empty or stale slot of the key's two buckets, else a live
  * hint's; a page already there is not entered twice.
  */
-void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx)
+void pshare_index_hint_insert(u64 domain, u64 hash, bool full, u32 id,
+			      unsigned long idx)
 {
-	pshare_hint_put(domain, hash, id, idx, true);
+	pshare_hint_put(domain, hash, full, id, idx, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_insert);
 
 /**
  * pshare_index_hint_offer() - remember a page that has a twin already
  * @domain: sharing domain
- * @hash: content hash
+ * @hash: hash of the content's sample, or of all of it if @full
+ * @full: the page is keyed by its full hash (PSHARE_PM_FULLKEY)
  * @id: its registration
  * @idx: its page index
  *
@@ -312,9 +366,10 @@ EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_insert);
  *
  * Return: true if the page is hinted.
  */
-bool pshare_index_hint_offer(u64 domain, u64 hash, u32 id, unsigned long idx)
+bool pshare_index_hint_offer(u64 domain, u64 hash, bool full, u32 id,
+			     unsigned long idx)
 {
-	return pshare_hint_put(domain, hash, id, idx, false);
+	return pshare_hint_put(domain, hash, full, id, idx, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_hint_offer);
 

@@ -7,18 +7,22 @@
 
 struct pshare_stable_node;
 
-struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 hash);
+bool pshare_index_stable_has(u64 domain, u64 sample);
+struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 sample,
+						     u64 hash);
 struct pshare_stable_node *
 pshare_index_stable_next(struct pshare_stable_node *node);
 void pshare_index_stable_insert(struct pshare_stable_node *node);
 void pshare_index_stable_erase(struct pshare_stable_node *node);
 struct pshare_stable_node *pshare_index_stable_any(void);
 
-bool pshare_index_hint_find(u64 domain, u64 hash, u32 self_id,
+bool pshare_index_hint_find(u64 domain, u64 hash, bool full, u32 self_id,
 			    unsigned long self_idx, unsigned int *pos,
 			    u32 *id, unsigned long *idx);
-void pshare_index_hint_insert(u64 domain, u64 hash, u32 id, unsigned long idx);
-bool pshare_index_hint_offer(u64 domain, u64 hash, u32 id, unsigned long idx);
+void pshare_index_hint_insert(u64 domain, u64 hash, bool full, u32 id,
+			      unsigned long idx);
+bool pshare_index_hint_offer(u64 domain, u64 hash, bool full, u32 id,
+			     unsigned long idx);
 void pshare_index_hint_clear(void);
 int pshare_index_resize(unsigned long pages);
 void pshare_index_fit(void);

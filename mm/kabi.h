@@ -22,6 +22,7 @@ struct pshare_range;
  * @kpfn: pfn of the KSM page; the kernel's folio_migrate_ksm() writes it
  * @rmap_hlist_len: entries on @hlist
  * @nid: NUMA node of the KSM page
+ * @sample: hash of the sample of the page's content (pshare_ops_sample())
  * @hash: xxh64 of the page's content
  * @domain: the sharing domain of its mappings
  * @owner: the &struct pshare_mm counted as holding the first mapping
@@ -39,6 +40,7 @@ struct pshare_stable_node {
 	int rmap_hlist_len;
 	int nid;
 	/* pshare's own, past everything the kernel reads */
+	u64 sample;
 	u64 hash;
 	u64 domain;
 	struct pshare_mm *owner;

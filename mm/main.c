@@ -27,7 +27,9 @@
  * module. Processes register private anonymous memory; a kernel thread,
  * pshared, scans it at a rate the operator sets, finds pages with the same
  * content, and keeps one write-protected copy of each. A write to a shared
- * page takes the kernel's ordinary copy-on-write fault.
+ * page takes the kernel's ordinary copy-on-write fault. Pages are indexed
+ * by the hash of a 256-byte sample at a secret place, and hashed whole only
+ * where the sample does not decide; every merge compares all the bytes.
  *
  * The module is layered after mm/damon: each file calls only files of lower
  * layers, from the kernel interface (symbols.c) and the engine's store

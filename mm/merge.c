@@ -348,9 +348,34 @@ int pshare_merge_set_across_nodes(unsigned int across)
 	return ret;
 }
 
+/* @key's full hash, computed on first need. */
+static u64 pshare_key_hash(struct pshare_key *key, struct page *page)
+{
+	if (!key->full) {
+		key->hash = pshare_ops_hash(page);
+		key->full = true;
+		atomic_long_inc(&pshare_stats.pages_hashed);
+	}
+	return key->hash;
+}
+
+/*
+ * The first merged page of @page's key, or NULL. @page is hashed whole
+ * only if a merged page shares its sample.
+ */
+static struct pshare_stable_node *pshare_stable_of(struct pshare_range *r,
+						   struct page *page,
+						   struct pshare_key *key)
+{
+	if (!pshare_index_stable_has(r->domain, key->sample))
+		return NULL;
+	return pshare_index_stable_first(r->domain, key->sample,
+					 pshare_key_hash(key, page));
+}
+
 /* Try to join @page to a merged page of the same content. */
 static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
-				struct page *page, u64 hash)
+				struct page *page, struct pshare_key *key)
 {
 	unsigned int max = READ_ONCE(pshare_tun.max_page_sharing);
 	struct pshare_stable_node *node, *next;
@@ -358,8 +383,7 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 	bool merged = false;
 	int err;
 
-	for (node = pshare_index_stable_first(r->domain, hash); node;
-	     node = next) {
+	for (node = pshare_stable_of(r, page, key); node; node = next) {
 		struct page *kpage;
 
 		next = pshare_index_stable_next(node);
@@ -379,8 +403,8 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 			break;
 		}
 		/*
-		 * Same domain and same 64-bit xxh64: no compare before the one
-		 * under the page lock, which a hash collision fails (-ENOENT).
+		 * Same domain, sample and 64-bit xxh64: no compare before the
+		 * one under the page lock, which a collision fails (-ENOENT).
 		 */
 		err = pshare_merge_at(r, idx, page, kpage, item);
 		if (!err) {
@@ -399,15 +423,21 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 	return merged;
 }
 
-/* The hinted page (@r2, @idx2), referenced, if it still holds @hash. */
+/*
+ * The hinted page (@r2, @idx2), referenced, if it is still hinted by a key
+ * of kind @full and its sample was @key's at its last visit.
+ */
 static struct page *pshare_hint_page(struct pshare_range *r2,
-				     unsigned long idx2, u64 hash)
+				     unsigned long idx2,
+				     const struct pshare_key *key, bool full)
 {
 	u32 m = r2->meta[idx2];
 	struct page *page;
 
 	if ((m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
-	    PSHARE_PM_CSUM(m) != PSHARE_PM_CSUM(hash) || READ_ONCE(r2->pmm->dead))
+	    !(m & PSHARE_PM_FULLKEY) != !full ||
+	    PSHARE_PM_CSUM(m) != PSHARE_PM_CSUM(key->sample) ||
+	    READ_ONCE(r2->pmm->dead))
 		return NULL;
 	page = pshare_ops_page_at(r2->pmm->mm, pshare_page_addr(r2, idx2));
 	if (page && (!PageAnon(page) || PageKsm(page))) {
@@ -418,36 +448,90 @@ static struct page *pshare_hint_page(struct pshare_range *r2,
 }
 
 /*
- * The next hinted page, from *@pos on, that is still a byte-for-byte twin
- * of @page; referenced. A subpage of a huge page that must stay whole is
- * a twin only if @any: it can be counted, not merged.
+ * Where pshare_find_twin() goes on: the position among the hints of the
+ * current kind of key (@full), and the hinted pages found so far that
+ * share the page's sample but not its bytes.
+ */
+struct pshare_twin_pos {
+	unsigned int pos;
+	unsigned int misses;
+	bool full;
+};
+
+/*
+ * Hinted pages that share a page's sample but hold other bytes that one
+ * visit compares, at most, before it looks only by the full hash.
+ */
+#define PSHARE_SAMPLE_MISSES	2
+
+/*
+ * (@r, @idx) holding @page and (@r2, @idx2) holding @page2 share a sample
+ * but not their bytes: from now on both are keyed by their full xxh64,
+ * which @page2 gets at once, so that its twins still find it.
+ */
+static void pshare_sample_miss(struct pshare_range *r, unsigned long idx,
+			       struct pshare_range *r2, unsigned long idx2,
+			       struct page *page2)
+{
+	r->meta[idx] |= PSHARE_PM_FULLKEY;
+	r2->meta[idx2] |= PSHARE_PM_FULLKEY;
+	pshare_index_hint_insert(r2->domain, pshare_ops_hash(page2), true,
+				 r2->id, idx2);
+	atomic_long_inc(&pshare_stats.sample_misses);
+	atomic_long_inc(&pshare_stats.pages_hashed);
+}
+
+/*
+ * The next hinted page, from @tp on, that is still a byte-for-byte twin
+ * of @page; referenced. It looks among the pages keyed by their sample
+ * and then, if @page is keyed by its full hash (PSHARE_PM_FULLKEY, maybe
+ * since a miss here), among those keyed so. A subpage of a huge page that
+ * must stay whole is a twin only if @any: it can be counted, not merged.
  */
 static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
-				     struct page *page, u64 hash, bool any,
-				     unsigned int *pos, struct pshare_range **r2p,
+				     struct page *page, struct pshare_key *key,
+				     bool any, struct pshare_twin_pos *tp,
+				     struct pshare_range **r2p,
 				     unsigned long *idx2p)
 {
 	unsigned long idx2;
 	u32 id2;
 
-	while (pshare_index_hint_find(r->domain, hash, r->id, idx, pos, &id2,
-				      &idx2)) {
-		struct pshare_range *r2 = pshare_range_by_id(id2);
+	for (;;) {
+		struct pshare_range *r2;
 		struct page *page2;
 
+		if ((tp->full || tp->misses < PSHARE_SAMPLE_MISSES) &&
+		    pshare_index_hint_find(r->domain, tp->full ? key->hash :
+					   key->sample, tp->full, r->id, idx,
+					   &tp->pos, &id2, &idx2)) {
+			r2 = pshare_range_by_id(id2);
+		} else if (!tp->full && (r->meta[idx] & PSHARE_PM_FULLKEY)) {
+			pshare_key_hash(key, page);
+			tp->full = true;
+			tp->pos = 0;
+			continue;
+		} else {
+			return NULL;
+		}
 		/* A disabled registration's hints linger: they pair no more. */
 		if (!r2 || r2->domain != r->domain || idx2 >= r2->npages ||
 		    !pshare_range_active(r2))
 			continue;
-		page2 = pshare_hint_page(r2, idx2, hash);
+		page2 = pshare_hint_page(r2, idx2, key, tp->full);
 		if (!page2)
 			continue;
-		/*
-		 * A stale hint, another content under the same hash, or a page
-		 * of another NUMA node that may not share with @page.
-		 */
-		if (page2 == page || !pshare_nodes_may_merge(page, page2) ||
-		    !pshare_ops_pages_identical(page, page2)) {
+		/* A stale hint, or a page of another NUMA node. */
+		if (page2 == page || !pshare_nodes_may_merge(page, page2)) {
+			put_page(page2);
+			continue;
+		}
+		if (!pshare_ops_pages_identical(page, page2)) {
+			/* Another content under the same sample, or hash. */
+			if (!tp->full) {
+				tp->misses++;
+				pshare_sample_miss(r, idx, r2, idx2, page2);
+			}
 			put_page(page2);
 			continue;
 		}
@@ -463,7 +547,6 @@ static struct page *pshare_find_twin(struct pshare_range *r, unsigned long idx,
 		*idx2p = idx2;
 		return page2;
 	}
-	return NULL;
 }
 
 enum pshare_pair_result {
@@ -480,7 +563,8 @@ enum pshare_pair_result {
 static enum pshare_pair_result
 pshare_merge_twins(struct pshare_range *r, unsigned long idx,
 		   struct page *page, struct pshare_range *r2,
-		   unsigned long idx2, struct page *page2, u64 hash)
+		   unsigned long idx2, struct page *page2,
+		   struct pshare_key *key)
 {
 	enum pshare_pair_result ret = PSHARE_PAIR_FAILED;
 	struct pshare_rmap_item *item1, *item2;
@@ -510,7 +594,8 @@ pshare_merge_twins(struct pshare_range *r, unsigned long idx,
 	lock_page(page2);
 	node->kpfn = page_to_pfn(page2);
 	node->nid = page_to_nid(page2);
-	node->hash = hash;
+	node->sample = key->sample;
+	node->hash = pshare_key_hash(key, page);
 	node->domain = r->domain;
 	pshare_set_page_node(page2, node);
 	pshare_item_link(node, item2, r2, idx2);
@@ -533,35 +618,53 @@ out:
 
 /* Merge @page with a hinted twin into a new KSM page. */
 static bool pshare_merge_pair(struct pshare_range *r, unsigned long idx,
-			      struct page *page, u64 hash)
+			      struct page *page, struct pshare_key *key)
 {
 	enum pshare_pair_result ret = PSHARE_PAIR_TWIN_FAILED;
+	struct pshare_twin_pos tp = {};
 	struct pshare_range *r2;
-	unsigned int pos = 0;
 	struct page *page2;
 	unsigned long idx2;
 
 	while (ret == PSHARE_PAIR_TWIN_FAILED &&
-	       (page2 = pshare_find_twin(r, idx, page, hash, false, &pos, &r2,
+	       (page2 = pshare_find_twin(r, idx, page, key, false, &tp, &r2,
 					 &idx2))) {
-		ret = pshare_merge_twins(r, idx, page, r2, idx2, page2, hash);
+		ret = pshare_merge_twins(r, idx, page, r2, idx2, page2, key);
 		put_page(page2);
 	}
 	return ret == PSHARE_PAIR_MERGED;
 }
 
 /* Is @page a zero page that goes to the kernel's zero page? */
-static bool pshare_zero_candidate(struct page *page, u64 hash)
+static bool pshare_zero_candidate(const struct pshare_key *key)
 {
-	return READ_ONCE(pshare_tun.zero_across_domains) &&
-	       hash == pshare_zero_hash && pshare_ops_is_zero(page);
+	return READ_ONCE(pshare_tun.zero_across_domains) && key->zero;
+}
+
+/*
+ * Hint @page by its sample, or by its full hash if it is keyed so (and
+ * hash it whole if need be), as unshared. @evict: the hint may take a live
+ * hint's slot; else only a free or stale one (pshare_index_hint_offer()).
+ */
+static void pshare_hint_as(struct pshare_range *r, unsigned long idx,
+			   struct page *page, struct pshare_key *key,
+			   bool evict)
+{
+	bool full = r->meta[idx] & PSHARE_PM_FULLKEY;
+	u64 k = full ? pshare_key_hash(key, page) : key->sample;
+
+	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
+	if (evict)
+		pshare_index_hint_insert(r->domain, k, full, r->id, idx);
+	else
+		pshare_index_hint_offer(r->domain, k, full, r->id, idx);
 }
 
 /* Hint @page: it waits for a twin. */
-static void pshare_hint(struct pshare_range *r, unsigned long idx, u64 hash)
+static void pshare_hint(struct pshare_range *r, unsigned long idx,
+			struct page *page, struct pshare_key *key)
 {
-	pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
-	pshare_index_hint_insert(r->domain, hash, r->id, idx);
+	pshare_hint_as(r, idx, page, key, true);
 }
 
 /**
@@ -584,7 +687,7 @@ void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx)
  * @r: its registration
  * @idx: its page index
  * @page: the page, referenced, not a KSM page of a live item here
- * @hash: its xxh64
+ * @key: its key; its full hash is computed here if needed
  *
  * In order: zero pages go to the kernel's zero page (across domains, if
  * zero_across_domains); then
@@ -592,36 +695,35 @@ void pshare_merge_claim_zero(struct pshare_range *r, unsigned long idx)
  * the page is hinted. Context: pshare_engine_lock held, no mmap_lock.
  */
 void pshare_merge_page(struct pshare_range *r, unsigned long idx,
-		       struct page *page, u64 hash)
+		       struct page *page, struct pshare_key *key)
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 
 	lockdep_assert_held(&pshare_engine_lock);
 
-	if (pshare_zero_candidate(page, hash) &&
+	if (pshare_zero_candidate(key) &&
 	    !pshare_merge_at(r, idx, page, ZERO_PAGE(addr), NULL)) {
 		atomic_long_inc(&pshare_stats.pages_merged);
 		pshare_meta_set_class(r, idx, PSHARE_PM_ZERO);
 		return;
 	}
-	if (pshare_merge_stable(r, idx, page, hash) ||
-	    pshare_merge_pair(r, idx, page, hash)) {
+	if (pshare_merge_stable(r, idx, page, key) ||
+	    pshare_merge_pair(r, idx, page, key)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 		return;
 	}
 	if (PageKsm(page))	/* someone else's, or busy: leave it */
 		return;
-	pshare_hint(r, idx, hash);
+	pshare_hint(r, idx, page, key);
 }
 
 /* Is there a merged page of @page's content and domain? */
 static bool pshare_stable_exists(struct pshare_range *r, struct page *page,
-				 u64 hash)
+				 struct pshare_key *key)
 {
 	struct pshare_stable_node *node, *next;
 
-	for (node = pshare_index_stable_first(r->domain, hash); node;
-	     node = next) {
+	for (node = pshare_stable_of(r, page, key); node; node = next) {
 		struct page *kpage;
 		bool same;
 
@@ -643,7 +745,7 @@ static bool pshare_stable_exists(struct pshare_range *r, struct page *page,
  * @r: its registration
  * @idx: its page index
  * @page: a subpage of a huge page that stays whole, referenced
- * @hash: its xxh64
+ * @key: its key; its full hash is computed here if needed
  *
  * Nothing is merged: the caller counts duplicates held inside huge pages.
  * A twin is the zero page, a merged page or a hinted page (maybe inside a
@@ -652,10 +754,10 @@ static bool pshare_stable_exists(struct pshare_range *r, struct page *page,
  * Return: true if @page has a twin.
  */
 bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
-			   struct page *page, u64 hash)
+			   struct page *page, struct pshare_key *key)
 {
+	struct pshare_twin_pos tp = {};
 	struct pshare_range *r2;
-	unsigned int pos = 0;
 	struct page *page2;
 	unsigned long idx2;
 	bool dup;
@@ -663,13 +765,13 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 	lockdep_assert_held(&pshare_engine_lock);
 
 	/* The zero page is every zero page's twin: no hint needed. */
-	if (pshare_zero_candidate(page, hash)) {
+	if (pshare_zero_candidate(key)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 		return true;
 	}
-	dup = pshare_stable_exists(r, page, hash);
+	dup = pshare_stable_exists(r, page, key);
 	if (!dup) {
-		page2 = pshare_find_twin(r, idx, page, hash, true, &pos, &r2,
+		page2 = pshare_find_twin(r, idx, page, key, true, &tp, &r2,
 					 &idx2);
 		if (page2) {
 			put_page(page2);
@@ -681,12 +783,7 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
 	 * see pshare_index_hint_offer(). It stays unshared, so a hint of it
 	 * is live, and its twins still find it when the first copy goes.
 	 */
-	if (dup) {
-		pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
-		pshare_index_hint_offer(r->domain, hash, r->id, idx);
-	} else {
-		pshare_hint(r, idx, hash);
-	}
+	pshare_hint_as(r, idx, page, key, !dup);
 	return dup;
 }
 
@@ -695,7 +792,7 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
  * @r: its registration
  * @idx: its page index
  * @page: the page, referenced; may be a subpage of a huge page
- * @hash: its xxh64
+ * @key: its key; its full hash is computed here if needed
  *
  * For the estimate mode. Of k pages with one content in one domain, k - 1
  * would be saved: a page counts if a merged page of its content exists, or
@@ -708,24 +805,24 @@ bool pshare_merge_note_dup(struct pshare_range *r, unsigned long idx,
  * Context: pshare_engine_lock held, no mmap_lock.
  */
 u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
-			  struct page *page, u64 hash)
+			  struct page *page, struct pshare_key *key)
 {
+	struct pshare_twin_pos tp = {};
 	struct pshare_range *r2;
-	unsigned int pos = 0;
 	struct page *page2;
 	unsigned long idx2;
 	u32 est = 0;
 
 	lockdep_assert_held(&pshare_engine_lock);
 
-	if (pshare_zero_candidate(page, hash)) {
+	if (pshare_zero_candidate(key)) {
 		pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
 		return PSHARE_PM_EST_ZERO;
 	}
-	if (pshare_stable_exists(r, page, hash))
+	if (pshare_stable_exists(r, page, key))
 		est = PSHARE_PM_EST_DUP;
-	while (!est && (page2 = pshare_find_twin(r, idx, page, hash, true,
-						 &pos, &r2, &idx2))) {
+	while (!est && (page2 = pshare_find_twin(r, idx, page, key, true,
+						 &tp, &r2, &idx2))) {
 		if (r2->id < r->id || (r2->id == r->id && idx2 < idx))
 			est = PSHARE_PM_EST_DUP;
 		put_page(page2);
@@ -734,7 +831,7 @@ u32 pshare_merge_estimate(struct pshare_range *r, unsigned long idx,
 	if (est)
 		pshare_meta_set_class(r, idx, PSHARE_PM_UNSHARED);
 	else
-		pshare_hint(r, idx, hash);
+		pshare_hint(r, idx, page, key);
 	return est;
 }
 

@@ -31,7 +31,8 @@
 #include "symbols.h"
 
 u64 pshare_zero_hash __ro_after_init;
-/* Where pshare_ops_thp_sample() reads: a secret of this load. */
+u64 pshare_zero_sample __ro_after_init;
+/* Where pshare_ops_sample() and _thp_sample() read: a secret of this load. */
 static u64 pshare_sample_seed __ro_after_init;
 
 /* put_anon_vma() */
@@ -161,6 +162,30 @@ static bool pshare_ops_maps_zero_page(struct vm_area_struct *vma,
 	return zero;
 }
 
+/*
+ * Cache lines read of each subpage by pshare_ops_thp_sample(): 2 of the 64,
+ * 1/32 of the huge page.
+ */
+#define PSHARE_SAMPLE_LINE	64
+#define PSHARE_SAMPLE_LINES	(PAGE_SIZE / PSHARE_SAMPLE_LINE)
+
+/*
+ * For tests only: keep only the low @hash_bits bits of each page's hash and
+ * sample, so that different pages collide and the byte compare must tell
+ * them apart. 0 (the default) keeps all 64.
+ */
+static unsigned int hash_bits;
+
+module_param(hash_bits, uint, 0400);
+MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
+
+static u64 pshare_ops_weaken(u64 hash)
+{
+	if (hash_bits && hash_bits < 64)
+		hash &= (1ULL << hash_bits) - 1;
+	return hash;
+}
+
 /**
  * pshare_ops_hash() - xxh64 of a page's content
  * @page: the page, referenced
@@ -173,15 +198,43 @@ u64 pshare_ops_hash(struct page *page)
 	u64 hash = xxh64(addr, PAGE_SIZE, 0);
 
 	kunmap_local(addr);
-	return hash;
+	return pshare_ops_weaken(hash);
 }
 
 /*
- * Cache lines read of each subpage by pshare_ops_thp_sample(): 2 of the 64,
- * 1/32 of the huge page.
+ * What pshare_ops_sample() reads: PSHARE_KEY_LINES adjacent cache lines of
+ * the page's 64, from a line drawn at load. Adjacent, because the cost of
+ * a sample is the lines it misses in the cache, and the lines after a
+ * miss come in with it (measured under QEMU TCG: 4 adjacent lines 0.6-0.7
+ * us a cold page, 4 lines apart 1.3-1.8 us, the whole page 2.1-2.4 us).
  */
-#define PSHARE_SAMPLE_LINE	64
-#define PSHARE_SAMPLE_LINES	(PAGE_SIZE / PSHARE_SAMPLE_LINE)
+#define PSHARE_KEY_LINES	4
+static u16 pshare_key_off __ro_after_init;
+
+/**
+ * pshare_ops_sample() - hash a sample of a page's content
+ * @page: the page, referenced
+ *
+ * The xxh64, seeded with a secret of this load, of 4 adjacent cache lines
+ * of the page's 64 (256 bytes, 1/16 of it), at a place that secret
+ * chooses, the same for every page: equal pages have equal samples, and
+ * no program can tell which of its bytes the sample never reads, nor make
+ * two samples collide on purpose. Pages that differ only where the sample does not read share it;
+ * the byte compare before any merge tells them apart.
+ *
+ * Return: the sample's hash.
+ */
+u64 pshare_ops_sample(struct page *page)
+{
+	const u8 *addr = kmap_local_page(page);
+	u64 hash = xxh64(addr + pshare_key_off,
+			 PSHARE_KEY_LINES * PSHARE_SAMPLE_LINE,
+			 pshare_sample_seed);
+
+	kunmap_local(addr);
+	return pshare_ops_weaken(hash);
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_ops_sample);
 
 /**
  * pshare_ops_thp_sample() - hash a sample of every subpage of a huge page
@@ -548,11 +601,19 @@ int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr)
 	return (ret & VM_FAULT_OOM) ? -ENOMEM : 0;
 }
 
-/** pshare_ops_init() - compute the zero page's hash, draw the sample secret */
+/**
+ * pshare_ops_init() - draw the sample secret, compute the zero page's keys
+ *
+ * Return: 0.
+ */
 int pshare_ops_init(void)
 {
-	pshare_zero_hash = pshare_ops_hash(ZERO_PAGE(0));
 	pshare_sample_seed = get_random_u64();
+	pshare_key_off = get_random_u32_below(PSHARE_SAMPLE_LINES -
+					      PSHARE_KEY_LINES + 1) *
+			 PSHARE_SAMPLE_LINE;
+	pshare_zero_hash = pshare_ops_hash(ZERO_PAGE(0));
+	pshare_zero_sample = pshare_ops_sample(ZERO_PAGE(0));
 	return 0;
 }
 

@@ -21,6 +21,7 @@ int pshare_ops_split_thp(struct page *page);
 int pshare_ops_break_cow(struct vm_area_struct *vma, unsigned long addr);
 bool pshare_ops_pages_identical(struct page *a, struct page *b);
 u64 pshare_ops_hash(struct page *page);
+u64 pshare_ops_sample(struct page *page);
 u64 pshare_ops_thp_sample(struct page *head);
 bool pshare_ops_is_zero(struct page *page);
 bool pshare_ops_page_busy(struct page *page);
@@ -29,5 +30,6 @@ void pshare_ops_drop_orphan_swap(struct page *kpage);
 int pshare_ops_init(void);
 
 extern u64 pshare_zero_hash;
+extern u64 pshare_zero_sample;
 
 #endif /* _PSHARE_OPS_H */

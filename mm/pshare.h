@@ -156,6 +156,10 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @metadata_bytes: every byte pshare allocated and holds, as allocated
  * @stable_nodes: merged pages pshare created and still tracks
  * @pages_scanned: page visits by the scanner
+ * @pages_hashed: full-page hashes taken: for pages whose sample a merged
+ *		  page or another content shares, and for merges
+ * @sample_misses: hinted pages found to share a page's sample but not its
+ *		   bytes; both are keyed by their full hash from then on
  * @thp_scanned: visits of PMD-mapped huge pages (counted once per visit)
  * @thp_skipped: visits of huge pages kept whole that a sample found
  *		 unchanged, whose subpages were skipped (smart_scan)
@@ -188,6 +192,8 @@ struct pshare_stats {
 	atomic_long_t metadata_bytes;
 	atomic_long_t stable_nodes;
 	atomic_long_t pages_scanned;
+	atomic_long_t pages_hashed;
+	atomic_long_t sample_misses;
 	atomic_long_t thp_scanned;
 	atomic_long_t thp_skipped;
 	atomic_long_t thp_splits;

@@ -26,16 +26,6 @@ static bool pshare_run_scans(unsigned int run)
 	return run == PSHARE_RUN_MERGE || run == PSHARE_RUN_ESTIMATE;
 }
 
-/*
- * For tests only: keep only the low @hash_bits bits of each page's hash, so
- * that different pages collide and the byte compare must tell them apart.
- * 0 (the default) keeps all 64.
- */
-static unsigned int hash_bits;
-
-module_param(hash_bits, uint, 0400);
-MODULE_PARM_DESC(hash_bits, "Testing only: weaken the content hash to this many bits (0: full)");
-
 static struct task_struct *pshare_thread;
 static void pshare_scan_no_period(u64 now)
 {
@@ -76,21 +66,18 @@ static struct {
 } pshare_cursor;
 
 /*
- * The page's xxh64. A zero page, common in guests, skips the hash: checking
- * for zero bytes stops at the first that is not, so it costs other pages
- * little, and a zero page far less than hashing it.
+ * The page's key: the hash of its sample; the full xxh64 waits until the
+ * index needs it (merge.c). Only a page whose sample is the zero page's is
+ * checked for zero bytes; a zero page, common in guests, gets the zero
+ * page's keys.
  */
-static u64 pshare_hash(struct page *page)
+static void pshare_key_of(struct page *page, struct pshare_key *key)
 {
-	u64 hash;
-
-	if (pshare_ops_is_zero(page))
-		return pshare_zero_hash;
-	hash = pshare_ops_hash(page);
-
-	if (hash_bits && hash_bits < 64)
-		hash &= (1ULL << hash_bits) - 1;
-	return hash;
+	key->sample = pshare_ops_sample(page);
+	key->zero = key->sample == pshare_zero_sample &&
+		    pshare_ops_is_zero(page);
+	key->full = key->zero;
+	key->hash = key->zero ? pshare_zero_hash : 0;
 }
 
 /* The first registration of the address space after @pmm, wrapping. */
@@ -313,8 +300,8 @@ static void pshare_scan_visit(struct pshare_range *r, unsigned long idx,
 	struct pshare_rmap_item *item = pshare_item_get(r, idx);
 	u32 *m = &r->meta[idx];
 	bool unique;
+	struct pshare_key key;
 	u32 age, est = 0;
-	u64 hash;
 
 	lockdep_assert_held(&pshare_engine_lock);
 
@@ -349,25 +336,31 @@ static void pshare_scan_visit(struct pshare_range *r, unsigned long idx,
 	if (!page || is_zero_pfn(page_to_pfn(page)) || !PageAnon(page))
 		goto out;
 
-	hash = pshare_hash(page);
-	if ((*m & PSHARE_PM_SEEN) && PSHARE_PM_CSUM(*m) != PSHARE_PM_CSUM(hash)) {
-		/* Changed since the last pass: volatile, skip it this time. */
-		*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash);
+	pshare_key_of(page, &key);
+	if ((*m & PSHARE_PM_SEEN) &&
+	    PSHARE_PM_CSUM(*m) != PSHARE_PM_CSUM(key.sample)) {
+		/*
+		 * Changed since the last pass: volatile, skip it this time. It
+		 * goes by its sample again: the content that shared it is gone.
+		 */
+		*m = (*m & PSHARE_PM_FLAGS & ~PSHARE_PM_FULLKEY) |
+		     PSHARE_PM_CSUM(key.sample);
 		pshare_meta_set_class(r, idx, PSHARE_PM_VOLATILE);
 		goto out;
 	}
 	if (!(*m & PSHARE_PM_SEEN))
 		r->pass_new++;
-	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(hash) | PSHARE_PM_SEEN;
+	*m = (*m & PSHARE_PM_FLAGS) | PSHARE_PM_CSUM(key.sample) |
+	     PSHARE_PM_SEEN;
 	if (READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE) {
 		/* Count what merging would save; touch nothing. */
-		est = pshare_merge_estimate(r, idx, page, hash);
+		est = pshare_merge_estimate(r, idx, page, &key);
 		goto out;
 	}
 	if (pshare_thp_protected(page)) {
 		/* Count it inside its huge page at every visit; merge nothing. */
 		*m &= ~(PSHARE_PM_AGE | PSHARE_PM_SKIP);
-		pshare_thp_note(r, idx, page, hash);
+		pshare_thp_note(r, idx, page, &key);
 		goto out;
 	}
 	/*
@@ -380,7 +373,7 @@ static void pshare_scan_visit(struct pshare_range *r, unsigned long idx,
 	unique = (*m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED;
 	age = (*m & PSHARE_PM_AGE) >> PSHARE_PM_AGE_SHIFT;
 	pshare_meta_set_class(r, idx, PSHARE_PM_NONE);
-	pshare_merge_page(r, idx, page, hash);
+	pshare_merge_page(r, idx, page, &key);
 	/* Hinted again: still no twin. */
 	if (unique && (*m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED)
 		pshare_scan_aged(r, idx, age);

@@ -15,11 +15,13 @@
  * bits 4-5: estimate mode's verdict at the last scan (would merge with a
  * twin, would go to the zero page); bits 6-8: the page's age, visits in a
  * row that found it unique and unchanged (saturating); bits 9-11: visits
- * still to skip (smart_scan, see scan.c); bits 12-31: the top 20 bits of
- * the low half of the page's xxh64, to tell a page that changed since its
- * last scan (volatile) from a stable one. Age and skips are 0 in any class
- * but unshared. A subpage of a THP kept whole has no age and no skips: there
- * bit 6 (PSHARE_PM_THP_DUP) says it had a twin at its THP's last visit.
+ * still to skip (smart_scan, see scan.c); bit 12: the page is keyed by its
+ * full xxh64, not by its sample (PSHARE_PM_FULLKEY, see merge.c); bits
+ * 13-31: the top 19 bits of the low half of its sample's hash, to tell a
+ * page that changed since its last scan (volatile) from a stable one. Age
+ * and skips are 0 in any class but unshared. A subpage of a THP kept
+ * whole has no age and no skips: there bit 6 (PSHARE_PM_THP_DUP) says it
+ * had a twin at its THP's last visit.
  */
 #define PSHARE_PM_CLASS		0x3u
 #define PSHARE_PM_NONE		0x0u	/* not hinted: new, merged or skipped */
@@ -36,7 +38,8 @@
 #define PSHARE_PM_THP_DUP	0x40u
 #define PSHARE_PM_SKIP		0xe00u
 #define PSHARE_PM_SKIP_SHIFT	9
-#define PSHARE_PM_FLAGS		0xfffu
+#define PSHARE_PM_FULLKEY	0x1000u
+#define PSHARE_PM_FLAGS		0x1fffu
 #define PSHARE_PM_CSUM(h)	((u32)(h) & ~PSHARE_PM_FLAGS)
 
 struct pshare_mm;

@@ -432,6 +432,10 @@ PSHARE_COUNTER(metadata_bytes);
 PSHARE_COUNTER(pages_merged);
 /* pages_scanned: page visits by the scanner (a page counts at each). */
 PSHARE_COUNTER(pages_scanned);
+/* pages_hashed: full-page hashes taken (the other visits hash a sample). */
+PSHARE_COUNTER(pages_hashed);
+/* sample_misses: hinted pages that shared a sample but not the bytes. */
+PSHARE_COUNTER(sample_misses);
 /* thp_scanned: visits of huge pages kept whole (one per huge page). */
 PSHARE_COUNTER(thp_scanned);
 /* thp_skipped: visits of huge pages that a sample found unchanged. */
@@ -528,6 +532,8 @@ static struct attribute *pshare_attrs[] = {
 	&pages_merged_attr.attr,
 	&thp_scanned_attr.attr,
 	&thp_skipped_attr.attr,
+	&pages_hashed_attr.attr,
+	&sample_misses_attr.attr,
 	&thp_splits_attr.attr,
 	&thp_split_candidates_attr.attr,
 	&thp_dup_subpages_attr.attr,

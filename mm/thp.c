@@ -243,12 +243,12 @@ unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx)
  * @r: its registration
  * @idx: its page index
  * @page: the subpage, referenced
- * @hash: its xxh64
+ * @key: its key (merge.c)
  *
  * Context: pshare_engine_lock held.
  */
 void pshare_thp_note(struct pshare_range *r, unsigned long idx,
-		     struct page *page, u64 hash)
+		     struct page *page, struct pshare_key *key)
 {
 	unsigned long haddr = pshare_page_addr(r, idx) & HPAGE_PMD_MASK;
 
@@ -260,7 +260,7 @@ void pshare_thp_note(struct pshare_range *r, unsigned long idx,
 		atomic_long_inc(&pshare_stats.thp_scanned);
 	}
 	r->thp_noted++;
-	if (pshare_merge_note_dup(r, idx, page, hash)) {
+	if (pshare_merge_note_dup(r, idx, page, key)) {
 		r->thp_dups++;
 		r->meta[idx] |= PSHARE_PM_THP_DUP;
 	} else {

@@ -5,8 +5,10 @@
 
 #include "store.h"
 
+struct pshare_key;
+
 void pshare_thp_note(struct pshare_range *r, unsigned long idx,
-		     struct page *page, u64 hash);
+		     struct page *page, struct pshare_key *key);
 void pshare_thp_leave(struct pshare_range *r);
 unsigned long pshare_thp_skip(struct pshare_range *r, unsigned long idx);
 void pshare_thp_forget(struct pshare_range *r);

@@ -116,6 +116,7 @@ static const char *const readonly_names[] = {
 	"scan_cpu_msecs", "cpu_throttled", "cpu_mhz", "scan_cap_pages",
 	"scan_rate_pages",
 	"memory_state", "memory_state_entries", "shrinker_calls",
+	"pages_hashed", "sample_misses",
 	"thp_scanned", "thp_skipped", "thp_splits", "thp_split_candidates",
 	"thp_dup_subpages", "version", "estimate_pages",
 	"estimate_zero_pages", "group", "hash_bits", "require_symbol",
@@ -1676,6 +1677,10 @@ static const struct host_metric host_metrics[] = {
 		   "Visits of huge pages kept whole (thp_scanned)"),
 	HM_COUNTER("thp_skipped", "thp_skipped_total", 1, 0,
 		   "Visits of huge pages kept whole that a sample found unchanged (thp_skipped)"),
+	HM_COUNTER("pages_hashed", "hashed_pages_total", 1, 0,
+		   "Hashes of a whole page taken; the other visits hash a sample (pages_hashed)"),
+	HM_COUNTER("sample_misses", "sample_misses_total", 1, 0,
+		   "Hinted pages that shared a scanned page's sample but not its bytes (sample_misses)"),
 	HM_COUNTER("thp_splits", "thp_splits_total", 1, 0,
 		   "Huge pages split to share their subpages (thp_splits)"),
 	/* First: a read of memory_state that finds a new state counts it. */

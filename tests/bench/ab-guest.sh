@@ -32,6 +32,11 @@ while [ $rep -le "${REPEAT:-3}" ]; do
 			-M scans -S 2 -T 600 | grep BENCH-RESULT || fail=1
 		b_bench -r "conv-256-$v" -k $rep -e pshare -w mixed -m 256 \
 			-M converge -T 600 | grep BENCH-RESULT || fail=1
+		# What the engine did over the three runs, where it counts it.
+		c=/sys/kernel/mm/pshare
+		echo "AB-COUNTERS: $v rep=$rep scanned=$(cat $c/pages_scanned)" \
+		     "hashed=$(cat $c/pages_hashed 2>/dev/null || echo -)" \
+		     "sample_misses=$(cat $c/sample_misses 2>/dev/null || echo -)"
 	done
 	rep=$((rep + 1))
 done

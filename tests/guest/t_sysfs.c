@@ -145,7 +145,7 @@ int main(void)
 		"full_scans", "version", "pages_shared", "pages_sharing",
 		"pages_unshared", "pages_volatile", "pages_skipped",
 		"zero_pages_sharing", "metadata_bytes", "general_profit",
-		"pages_scanned", "pages_merged",
+		"pages_scanned", "pages_merged", "pages_hashed", "sample_misses",
 		"thp_scanned", "thp_skipped", "thp_splits", "thp_split_candidates",
 		"thp_dup_subpages", "cpu_throttled", "shrinker_calls",
 		"memory_state", "memory_state_entries", "cpu_mhz",

@@ -96,6 +96,8 @@ shrinker_calls|0
 thp_scanned|0
 thp_skipped|0
 thp_splits|0
+pages_hashed|4321
+sample_misses|12
 thp_split_candidates|8
 thp_dup_subpages|2048
 estimate_pages|2900
@@ -252,7 +254,7 @@ assert h["thp_split"] == "pressure" and h["memory_state"] == "high", h
 assert h["memory_state_entries"] == [1, 0, 0, 0], h
 assert h["smart_scan"] == 1 and h["pages_skipped"] == 65432, h
 assert h["first_scan"] == 1, h
-assert h["version"] == "0.1.0" and len(h) == 41, len(h)
+assert h["version"] == "0.1.0" and len(h) == 43, len(h)
 assert d["parameters"]["group"] == -1 and d["saved_pages"] == 18843, d
 assert d["thp_held_pages"] == 2048 and d["thp_held_mib"] == 8.0, d
 assert d["thp_split_candidates"] == 8 and d["thp_split"] == "pressure", d

@@ -42,7 +42,7 @@ static struct page *page_with(struct kunit *test, u8 first, u8 rest)
 static void pshare_index_collisions_never_match(struct kunit *test)
 {
 	struct pshare_stable_node a = { .domain = 1 }, b = { .domain = 1 },
-				  c = { .domain = 2 };
+				  c = { .domain = 2 }, d = { .domain = 1 };
 	struct page *pa = page_with(test, 7, 0xaa);
 	struct page *pb = page_with(test, 7, 0xbb);	/* same weak hash */
 	struct page *pc = page_with(test, 7, 0xaa);	/* same content as pa */
@@ -53,14 +53,24 @@ static void pshare_index_collisions_never_match(struct kunit *test)
 	b.hash = weak_hash(pb);
 	c.hash = weak_hash(pc);
 	KUNIT_ASSERT_EQ(test, a.hash, b.hash);
+	/* The samples collide too; d shares a's sample, not its hash. */
+	a.sample = 0x5a;
+	b.sample = 0x5a;
+	c.sample = 0x5a;
+	d.sample = 0x5a;
+	d.hash = a.hash + 1;
 
 	mutex_lock(&pshare_engine_lock);
+	pshare_index_stable_insert(&d);
 	pshare_index_stable_insert(&a);
 	pshare_index_stable_insert(&b);
 	pshare_index_stable_insert(&c);
+	KUNIT_EXPECT_TRUE(test, pshare_index_stable_has(1, 0x5a));
+	KUNIT_EXPECT_FALSE(test, pshare_index_stable_has(1, 0x5b));
+	KUNIT_EXPECT_FALSE(test, pshare_index_stable_has(3, 0x5a));
 
-	/* Both nodes under the colliding key, and not domain 2's. */
-	for (n = pshare_index_stable_first(1, a.hash); n;
+	/* Both nodes under the colliding key, not d, not domain 2's. */
+	for (n = pshare_index_stable_first(1, 0x5a, a.hash); n;
 	     n = pshare_index_stable_next(n)) {
 		struct page *candidate = n == &a ? pa : pb;
 
@@ -74,14 +84,21 @@ static void pshare_index_collisions_never_match(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, found, 2);
 	KUNIT_EXPECT_EQ(test, identical, 1);
-	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_first(2, c.hash), &c);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_first(2, 0x5a, c.hash),
+			    &c);
 	KUNIT_EXPECT_NULL(test, pshare_index_stable_next(&c));
-	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(3, a.hash));
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(3, 0x5a, a.hash));
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_first(1, 0x5a, d.hash),
+			    &d);
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_next(&d));
 
 	pshare_index_stable_erase(&a);
 	pshare_index_stable_erase(&b);
 	pshare_index_stable_erase(&c);
-	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(1, a.hash));
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_first(1, 0x5a, a.hash));
+	KUNIT_EXPECT_TRUE(test, pshare_index_stable_has(1, 0x5a));
+	pshare_index_stable_erase(&d);
+	KUNIT_EXPECT_FALSE(test, pshare_index_stable_has(1, 0x5a));
 	mutex_unlock(&pshare_engine_lock);
 
 	__free_page(pa);
@@ -124,12 +141,13 @@ static void pshare_index_hints_spread(struct kunit *test)
 	/* Id 65535 names no registration here: the hints are never live. */
 	for (i = 0; i < n; i++)
 		pshare_index_hint_insert(5, hash_64(i, 64) * GOLDEN_RATIO_64 + i,
-					 0xffff, i);
+					 false, 0xffff, i);
 	for (i = 0; i < n; i++) {
 		u64 hash = hash_64(i, 64) * GOLDEN_RATIO_64 + i;
 
 		pos = 0;
-		while (pshare_index_hint_find(5, hash, 0, 0, &pos, &id, &idx)) {
+		while (pshare_index_hint_find(5, hash, false, 0, 0, &pos, &id,
+					      &idx)) {
 			if (idx == i) {
 				found++;
 				break;
@@ -142,18 +160,24 @@ static void pshare_index_hints_spread(struct kunit *test)
 	KUNIT_EXPECT_GE(test, found, n / 2);
 }
 
-/* Is (@id, @idx) among the hints of (@domain, @hash)? */
-static bool hinted(u64 domain, u64 hash, u32 id, unsigned long idx)
+/* Is (@id, @idx) among the hints of (@domain, @hash, @full)? */
+static bool hinted_as(u64 domain, u64 hash, bool full, u32 id,
+		      unsigned long idx)
 {
 	unsigned long got;
 	unsigned int pos = 0;
 	u32 gid;
 
-	while (pshare_index_hint_find(domain, hash, 0xfffe, 0, &pos, &gid,
-				      &got))
+	while (pshare_index_hint_find(domain, hash, full, 0xfffe, 0, &pos,
+				      &gid, &got))
 		if (gid == id && got == idx)
 			return true;
 	return false;
+}
+
+static bool hinted(u64 domain, u64 hash, u32 id, unsigned long idx)
+{
+	return hinted_as(domain, hash, false, id, idx);
 }
 
 /*
@@ -167,26 +191,36 @@ static bool hinted(u64 domain, u64 hash, u32 id, unsigned long idx)
 static void pshare_index_full_buckets(struct kunit *test)
 {
 	const u64 dom = 7, hash = 0x0123456789abcdefULL;
+	struct pshare_order saved;
 	struct pshare_range *r;
+	struct pshare_mm *pmm;
 	unsigned long i;
 
+	pmm = kunit_kzalloc(test, sizeof(*pmm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pmm);
+	INIT_LIST_HEAD(&pmm->ranges);
+	INIT_LIST_HEAD(&pmm->unmapped);
 	r = pshare_range_alloc(PSHARE_TEST_START, 32 * PAGE_SIZE, 0, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	mutex_lock(&pshare_engine_lock);
+	/* In the table by id, where hints name it; pshared never sees pmm. */
+	saved = pshare_order;
+	KUNIT_ASSERT_EQ(test, pshare_store_insert(pmm, r, NULL), 0);
 	KUNIT_ASSERT_EQ(test, pshare_index_resize(32), 0);
 	pshare_index_hint_clear();
 	/* Live hints: their pages are unshared (the counters are not used). */
 	for (i = 0; i < 32; i++)
 		r->meta[i] = PSHARE_PM_UNSHARED;
 	for (i = 0; i < 16; i++)
-		pshare_index_hint_insert(dom, hash, r->id, i);
-	KUNIT_EXPECT_FALSE(test, pshare_index_hint_offer(dom, hash, r->id, 16));
+		pshare_index_hint_insert(dom, hash, false, r->id, i);
+	KUNIT_EXPECT_FALSE(test,
+			   pshare_index_hint_offer(dom, hash, false, r->id, 16));
 	for (i = 0; i < 16; i++)
 		KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, i));
 	KUNIT_EXPECT_FALSE(test, hinted(dom, hash, r->id, 16));
 
-	pshare_index_hint_insert(dom, hash, r->id, 17);
-	pshare_index_hint_insert(dom, hash, r->id, 18);
+	pshare_index_hint_insert(dom, hash, false, r->id, 17);
+	pshare_index_hint_insert(dom, hash, false, r->id, 18);
 	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 17));
 	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 18));
 
@@ -195,11 +229,25 @@ static void pshare_index_full_buckets(struct kunit *test)
 		if (hinted(dom, hash, r->id, i))
 			break;
 	r->meta[i] = PSHARE_PM_NONE;
-	KUNIT_EXPECT_TRUE(test, pshare_index_hint_offer(dom, hash, r->id, 16));
+	KUNIT_EXPECT_TRUE(test,
+			  pshare_index_hint_offer(dom, hash, false, r->id, 16));
 	KUNIT_EXPECT_TRUE(test, hinted(dom, hash, r->id, 16));
+
+	/*
+	 * Keys by full hash live apart from keys by sample: a page keyed by
+	 * its full hash is found only so, and its hint lives only while the
+	 * page is keyed so.
+	 */
+	r->meta[20] = PSHARE_PM_UNSHARED | PSHARE_PM_FULLKEY;
+	pshare_index_hint_insert(dom, hash, true, r->id, 20);
+	KUNIT_EXPECT_TRUE(test, hinted_as(dom, hash, true, r->id, 20));
+	KUNIT_EXPECT_FALSE(test, hinted(dom, hash, r->id, 20));
+	KUNIT_EXPECT_FALSE(test, hinted_as(dom, hash, true, r->id, 16));
 
 	memset(r->meta, 0, 32 * sizeof(*r->meta));
 	pshare_index_resize(0);
+	pshare_store_remove(r);
+	pshare_order = saved;
 	mutex_unlock(&pshare_engine_lock);
 	pshare_range_free(r);
 }

@@ -51,14 +51,14 @@ static void pshare_range_page_addr_idx(struct kunit *test)
 
 /*
  * The per-page metadata word: class, flags, age, skips and hash bits do not
- * overlap, and the hash bits are the low half's top 20 bits.
+ * overlap, and the hash bits are the low half's top 19 bits.
  */
 static void pshare_range_meta_word(struct kunit *test)
 {
 	static const u32 parts[] = {
 		PSHARE_PM_CLASS, PSHARE_PM_SEEN, PSHARE_PM_GONE,
 		PSHARE_PM_EST_DUP, PSHARE_PM_EST_ZERO, PSHARE_PM_AGE,
-		PSHARE_PM_SKIP,
+		PSHARE_PM_SKIP, PSHARE_PM_FULLKEY,
 	};
 	u32 all = 0;
 	int i;
@@ -71,9 +71,9 @@ static void pshare_range_meta_word(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PSHARE_PM_EST,
 			PSHARE_PM_EST_DUP | PSHARE_PM_EST_ZERO);
 	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(0x123456789abcdef0ULL),
-			0x9abcd000U);
-	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(U64_MAX), 0xfffff000U);
-	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(0xfffULL), 0U);
+			0x9abcc000U);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(U64_MAX), 0xffffe000U);
+	KUNIT_EXPECT_EQ(test, PSHARE_PM_CSUM(0x1fffULL), 0U);
 	KUNIT_EXPECT_EQ(test, PSHARE_PM_AGE >> PSHARE_PM_AGE_SHIFT, 7U);
 	KUNIT_EXPECT_EQ(test, PSHARE_PM_SKIP >> PSHARE_PM_SKIP_SHIFT, 7U);
 }
