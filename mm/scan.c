@@ -273,7 +273,7 @@ static struct page *pshare_scan_lookup(struct pshare_range *r,
 	struct mm_struct *mm = r->pmm->mm;
 	struct pshare_rmap_item *item;
 
-	mmap_assert_locked(mm);
+	lockdep_assert_held(&mm->mmap_lock);
 
 	*ksm_has_it = false;
 	if (!*vma || addr < (*vma)->vm_start || addr >= (*vma)->vm_end)
