@@ -219,8 +219,9 @@ static u16 pshare_key_off __ro_after_init;
  * of the page's 64 (256 bytes, 1/16 of it), at a place that secret
  * chooses, the same for every page: equal pages have equal samples, and
  * no program can tell which of its bytes the sample never reads, nor make
- * two samples collide on purpose. Pages that differ only where the sample does not read share it;
- * the byte compare before any merge tells them apart.
+ * two samples collide on purpose. Pages that differ only where the sample
+ * does not read share it; the byte compare before any merge tells them
+ * apart.
  *
  * Return: the sample's hash.
  */
