@@ -385,38 +385,6 @@ out:
 }
 
 /*
- * Look at the page at (@r, @idx) alone. @split: pshare just split its huge
- * page. Context: pshare_engine_lock held, no mmap_lock.
- */
-static void pshare_scan_one(struct pshare_range *r, unsigned long idx,
-			    bool split)
-{
-	struct mm_struct *mm = r->pmm->mm;
-	struct vm_area_struct *vma = NULL;
-	struct page *page;
-	bool ksm_has_it;
-
-	lockdep_assert_held(&pshare_engine_lock);
-
-	if (!pshare_scan_counted(r, idx))
-		return;
-	/*
-	 * The estimate verdict changes once, at the end of the visit: cleared
-	 * here and set again there, the counters would dip in between, and a
-	 * lockless reader of estimate_pages would see the dip.
-	 */
-	if (!mmget_not_zero(mm)) {
-		pshare_meta_set_est(r, idx, 0);
-		return;
-	}
-	mmap_read_lock(mm);
-	page = pshare_scan_lookup(r, idx, &vma, &ksm_has_it);
-	mmap_read_unlock(mm);
-	mmput(mm);
-	pshare_scan_visit(r, idx, page, ksm_has_it, split);
-}
-
-/*
  * One slot of a batch: the page looked up (referenced) or NULL, and
  * whether it was to be looked up at all, or the kernel's KSM has it.
  */
@@ -429,8 +397,9 @@ struct pshare_scan_slot {
 /*
  * Visit up to @max pages from (@r, @idx), all inside one 2 MiB block, with
  * one mmget and one hold of mmap_lock for all their lookups, instead of one
- * each. Every page stays referenced until its own visit, so the batch must
- * hold one reference per folio and no more: the subpages of a large folio
+ * each. @split: pshare just split the huge page they were in. Every page
+ * stays referenced until its own visit, so the batch must hold one
+ * reference per folio and no more: the subpages of a large folio
  * share one refcount, which a split, or the write protection of a subpage,
  * would see raised by the others. A batch therefore ends with the first
  * page of a large folio it meets. A page under migration is waited for in
@@ -438,7 +407,8 @@ struct pshare_scan_slot {
  * skipped, at least 1. Context: pshare_engine_lock held, no mmap_lock.
  */
 static unsigned int pshare_scan_batch(struct pshare_range *r,
-				      unsigned long idx, unsigned int max)
+				      unsigned long idx, unsigned int max,
+				      bool split)
 {
 	struct pshare_scan_slot slot[PSHARE_BATCH_PAGES];
 	struct mm_struct *mm = r->pmm->mm;
@@ -458,7 +428,12 @@ static unsigned int pshare_scan_batch(struct pshare_range *r,
 		if (!sl->look || dead)
 			continue;
 		if (!locked) {
-			/* Exiting: see pshare_scan_one() on the verdict. */
+			/*
+			 * Exiting. The estimate verdict changes once, at the
+			 * end of a visit: cleared at its start and set again
+			 * at its end, the counters would dip in between, and
+			 * a lockless reader of estimate_pages would see it.
+			 */
 			dead = !mmget_not_zero(mm);
 			if (dead)
 				continue;
@@ -481,7 +456,7 @@ static unsigned int pshare_scan_batch(struct pshare_range *r,
 			pshare_meta_set_est(r, idx + i, 0);
 		else
 			pshare_scan_visit(r, idx + i, slot[i].page,
-					  slot[i].ksm_has_it, false);
+					  slot[i].ksm_has_it, split);
 	}
 	return n;
 }
@@ -498,7 +473,7 @@ static void pshare_scan_split_page(struct pshare_range *r, unsigned long idx)
 {
 	lockdep_assert_held(&pshare_engine_lock);
 
-	pshare_scan_one(r, idx, true);
+	pshare_scan_batch(r, idx, 1, true);
 }
 
 /*
@@ -541,7 +516,7 @@ static unsigned long pshare_scan_step(struct pshare_range *r,
 		max = min3(max, r->npages - idx,
 			   (ALIGN(addr + 1, HPAGE_PMD_SIZE) - addr) >>
 			   PAGE_SHIFT);
-		n = pshare_scan_batch(r, idx, max);
+		n = pshare_scan_batch(r, idx, max, false);
 	}
 	r->cursor += n;
 	if (r->cursor >= r->npages) {
