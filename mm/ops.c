@@ -23,6 +23,7 @@
 #include <linux/random.h>
 #include <linux/rmap.h>
 #include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/xxhash.h>
 #include <pshare/compat.h>
 #include "kabi.h"
@@ -124,6 +125,118 @@ struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr)
 {
 	return pshare_follow_page(vma, addr);
+}
+
+/*
+ * The PMD entry over @addr, or NULL: with *@none set if no page table at
+ * all reaches @addr (nothing is mapped there), else if the walk must go
+ * page by page. Context: mmap_lock held for read, which keeps the upper
+ * levels in place; the PMD entry itself may still change.
+ */
+static pmd_t *pshare_ops_find_pmd(struct mm_struct *mm, unsigned long addr,
+				  bool *none)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pmd_t pmde;
+
+	lockdep_assert_held(&mm->mmap_lock);
+	*none = true;
+	if (!pgd_present(READ_ONCE(*pgd)))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (!p4d_present(READ_ONCE(*p4d)))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (!pud_present(READ_ONCE(*pud)))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	pmde = pshare_pmdp_get_lockless(pmd);
+	if (pmd_none(pmde))
+		return NULL;
+	*none = false;
+	/* A huge page, or one under migration: pshare_follow_page() waits. */
+	if (!pmd_present(pmde) || pmd_trans_huge(pmde))
+		return NULL;
+	return pmd;
+}
+
+/**
+ * pshare_ops_get_pages() - the pages mapped in a run of addresses, each
+ * with a reference
+ * @vma: the VMA of the whole run, mmap_lock held for read
+ * @addr: the run's first address, page aligned
+ * @nr: its pages, all in @vma and in @addr's 2 MiB block; at most
+ *	BITS_PER_LONG
+ * @want: which to look up: bit i for @addr + i pages
+ * @pages: out, for each wanted address the page (maybe the zero page) or
+ *	NULL if nothing is mapped; NULL for the others
+ *
+ * pshare_ops_get_page() for a run, with one walk to the page table and one
+ * hold of its lock instead of one each. It stops before an entry it cannot
+ * read alone (a migration entry, which pshare_ops_get_page() waits for; a
+ * huge PMD; a page it cannot reference) and after the first page of a
+ * large folio (the caller's rule: one reference per folio).
+ *
+ * Return: how many addresses from @addr it settled, 0 to @nr.
+ */
+unsigned int pshare_ops_get_pages(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int nr,
+				  unsigned long want, struct page **pages)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;	/* the page table lock of the run */
+	pte_t *start, *ptep;
+	unsigned int i;
+	pmd_t *pmd;
+	bool none;
+
+	lockdep_assert_held(&mm->mmap_lock);
+	nr = min3(nr, (unsigned int)BITS_PER_LONG,
+		  (unsigned int)((pmd_addr_end(addr, vma->vm_end) - addr) >>
+				 PAGE_SHIFT));
+	pmd = pshare_ops_find_pmd(mm, addr, &none);
+	if (!pmd) {
+		if (!none)
+			return 0;
+		memset(pages, 0, nr * sizeof(*pages));
+		return nr;
+	}
+	start = pshare_pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!start)
+		return 0;	/* the page table went away meanwhile */
+	for (i = 0, ptep = start; i < nr; i++, ptep++) {
+		struct page *page = NULL;
+		pte_t pte;
+
+		pages[i] = NULL;
+		if (!(want & BIT(i)))
+			continue;
+		pte = ptep_get(ptep);
+		if (pte_present(pte)) {
+			unsigned long pfn = pte_pfn(pte);
+
+			/* As vm_normal_page() in an anonymous private VMA. */
+			if (!is_zero_pfn(pfn) &&
+			    (pte_special(pte) || !pfn_valid(pfn)))
+				break;
+			page = pfn_to_page(pfn);
+			if (!folio_try_get(page_folio(page)))
+				break;
+		} else if (!pte_none(pte) &&
+			   is_migration_entry(pte_to_swp_entry(pte))) {
+			break;
+		}
+		pages[i] = page;
+		if (page && folio_test_large(page_folio(page))) {
+			i++;
+			break;
+		}
+	}
+	pte_unmap_unlock(start, ptl);
+	return i;
 }
 
 /**

@@ -12,6 +12,9 @@ struct vm_area_struct *pshare_ops_find_vma(struct mm_struct *mm,
 bool pshare_ops_vma_ok(struct vm_area_struct *vma);
 struct page *pshare_ops_get_page(struct vm_area_struct *vma,
 				 unsigned long addr);
+unsigned int pshare_ops_get_pages(struct vm_area_struct *vma,
+				  unsigned long addr, unsigned int nr,
+				  unsigned long want, struct page **pages);
 struct page *pshare_ops_page_at(struct mm_struct *mm, unsigned long addr);
 bool pshare_ops_leave_ksm_vma(struct mm_struct *mm, unsigned long addr,
 			      const struct pshare_stable_node *node);

@@ -204,15 +204,21 @@ static void pshare_scan_excuse(struct pshare_range *r)
 #define PSHARE_AGE_MAX		(PSHARE_PM_AGE >> PSHARE_PM_AGE_SHIFT)
 #define PSHARE_SKIPS_MAX	(PSHARE_PM_SKIP >> PSHARE_PM_SKIP_SHIFT)
 
+/* Would smart_scan skip this visit of the page with meta @m? */
+static bool pshare_scan_skips(u32 m)
+{
+	return (m & PSHARE_PM_CLASS) == PSHARE_PM_UNSHARED &&
+	       (m & PSHARE_PM_SKIP) && READ_ONCE(pshare_tun.smart_scan) &&
+	       READ_ONCE(pshare_tun.run) != PSHARE_RUN_ESTIMATE;
+}
+
 /* Should this visit of (@r, @idx) be skipped? Counts it if so. */
 VISIBLE_IF_KUNIT bool pshare_scan_skip(struct pshare_range *r,
 				       unsigned long idx)
 {
 	u32 *m = &r->meta[idx];
 
-	if ((*m & PSHARE_PM_CLASS) != PSHARE_PM_UNSHARED ||
-	    !(*m & PSHARE_PM_SKIP) || !READ_ONCE(pshare_tun.smart_scan) ||
-	    READ_ONCE(pshare_tun.run) == PSHARE_RUN_ESTIMATE)
+	if (!pshare_scan_skips(*m))
 		return false;
 	*m -= 1U << PSHARE_PM_SKIP_SHIFT;
 	atomic_long_inc(&pshare_stats.pages_skipped);
@@ -385,78 +391,115 @@ out:
 }
 
 /*
- * One slot of a batch: the page looked up (referenced) or NULL, and
- * whether it was to be looked up at all, or the kernel's KSM has it.
+ * Will the visit of (@r, @idx) look its page up? As pshare_scan_counted()
+ * will say, without counting anything yet.
  */
-struct pshare_scan_slot {
-	struct page *page;
-	bool look;
-	bool ksm_has_it;
-};
+static bool pshare_scan_will_look(struct pshare_range *r, unsigned long idx)
+{
+	u32 m = r->meta[idx];
+
+	return !pshare_scan_skips(m) && !(m & PSHARE_PM_GONE);
+}
+
+/*
+ * Look up the pages of a run from (@r, @idx), of at most @max pages, those
+ * in @want: into @page[], referenced, with one walk of their page table
+ * (pshare_ops_get_pages()) where it can; else the first page alone, as
+ * pshare_scan_lookup() does, into @page[0] and *@ksm_has_it. Returns the
+ * pages settled, at least 1. Context: mmap_lock of @r's mm held for read.
+ */
+static unsigned int pshare_scan_lookup_run(struct pshare_range *r,
+					   unsigned long idx, unsigned int max,
+					   unsigned long want,
+					   struct page **page,
+					   bool *ksm_has_it)
+{
+	unsigned long addr = pshare_page_addr(r, idx);
+	struct mm_struct *mm = r->pmm->mm;
+	struct vm_area_struct *vma;
+	unsigned int n;
+
+	lockdep_assert_held(&mm->mmap_lock);
+	vma = pshare_ops_find_vma(mm, addr);
+	if (vma) {
+		n = pshare_ops_get_pages(vma, addr, max, want, page);
+		if (n)
+			return n;
+	}
+	page[0] = want & 1 ? pshare_scan_lookup(r, idx, &vma, ksm_has_it) :
+			     NULL;
+	return 1;
+}
 
 /*
  * Visit up to @max pages from (@r, @idx), all inside one 2 MiB block, with
- * one mmget and one hold of mmap_lock for all their lookups, instead of one
- * each. @split: pshare just split the huge page they were in. Every page
- * stays referenced until its own visit, so the batch must hold one
- * reference per folio and no more: the subpages of a large folio
- * share one refcount, which a split, or the write protection of a subpage,
- * would see raised by the others. A batch therefore ends with the first
- * page of a large folio it meets. A page under migration is waited for in
- * its lookup (pshare_follow_page()), as alone. Returns the pages visited or
+ * one mmget, one hold of mmap_lock and, where it can, one walk of their page
+ * table for all their lookups, instead of one each. @split: pshare just split
+ * the huge page they were in. Every page stays referenced until its own
+ * visit, so the batch must hold one reference per folio and no more: the
+ * subpages of a large folio share one refcount, which a split, or the write
+ * protection of a subpage, would see raised by the others. A batch therefore
+ * ends with the first page of a large folio it meets. A page under migration
+ * ends the walk, and is waited for in its lookup (pshare_follow_page()), as
+ * alone. The pages the batch settles are counted (pshare_scan_counted())
+ * before any is visited, as a visit may change how another page of the
+ * batch would be counted (a twin's class). Returns the pages visited or
  * skipped, at least 1. Context: pshare_engine_lock held, no mmap_lock.
  */
 static unsigned int pshare_scan_batch(struct pshare_range *r,
 				      unsigned long idx, unsigned int max,
 				      bool split)
 {
-	struct pshare_scan_slot slot[PSHARE_BATCH_PAGES];
+	struct page *page[PSHARE_BATCH_PAGES] = {};
 	struct mm_struct *mm = r->pmm->mm;
-	struct vm_area_struct *vma = NULL;
-	bool locked = false, dead = false;
+	unsigned long want = 0;
+	bool ksm_has_it = false, dead = false;
 	unsigned int i, n;
 
 	lockdep_assert_held(&pshare_engine_lock);
+	BUILD_BUG_ON(PSHARE_BATCH_PAGES > BITS_PER_LONG);
 
 	max = clamp_t(unsigned int, max, 1, PSHARE_BATCH_PAGES);
-	for (n = 0; n < max; ) {
-		struct pshare_scan_slot *sl = &slot[n++];
-
-		sl->page = NULL;
-		sl->ksm_has_it = false;
-		sl->look = pshare_scan_counted(r, idx + n - 1);
-		if (!sl->look || dead)
-			continue;
-		if (!locked) {
-			/*
-			 * Exiting. The estimate verdict changes once, at the
-			 * end of a visit: cleared at its start and set again
-			 * at its end, the counters would dip in between, and
-			 * a lockless reader of estimate_pages would see it.
-			 */
-			dead = !mmget_not_zero(mm);
-			if (dead)
-				continue;
+	for (i = 0; i < max; i++)
+		if (pshare_scan_will_look(r, idx + i))
+			want |= BIT(i);
+	n = max;
+	if (want) {
+		/*
+		 * Exiting. The estimate verdict changes once, at the end of a
+		 * visit: cleared at its start and set again at its end, the
+		 * counters would dip in between, and a lockless reader of
+		 * estimate_pages would see it.
+		 */
+		dead = !mmget_not_zero(mm);
+		if (!dead) {
 			mmap_read_lock(mm);
-			locked = true;
+			n = pshare_scan_lookup_run(r, idx, max, want, page,
+						   &ksm_has_it);
+			mmap_read_unlock(mm);
+			mmput(mm);
 		}
-		sl->page = pshare_scan_lookup(r, idx + n - 1, &vma,
-					      &sl->ksm_has_it);
-		if (sl->page && folio_test_large(page_folio(sl->page)))
-			break;
-	}
-	if (locked) {
-		mmap_read_unlock(mm);
-		mmput(mm);
 	}
 	for (i = 0; i < n; i++) {
-		if (!slot[i].look)
+		/*
+		 * It agrees with pshare_scan_will_look(), unless smart_scan or
+		 * run was just written: then a page not looked up is not
+		 * visited (as nothing mapped, it would lose its state).
+		 */
+		if (pshare_scan_counted(r, idx + i) == !!(want & BIT(i)))
+			continue;
+		if (page[i])
+			put_page(page[i]);
+		want &= ~BIT(i);
+	}
+	for (i = 0; i < n; i++) {
+		if (!(want & BIT(i)))
 			continue;
 		if (dead)
 			pshare_meta_set_est(r, idx + i, 0);
 		else
-			pshare_scan_visit(r, idx + i, slot[i].page,
-					  slot[i].ksm_has_it, split);
+			pshare_scan_visit(r, idx + i, page[i],
+					  !i && ksm_has_it, split);
 	}
 	return n;
 }
