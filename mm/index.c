@@ -2,12 +2,19 @@
 /*
  * pshare: the content index. Two structures, both under pshare_engine_lock:
  *
- * - the stable tree, an rbtree of merged pages (struct pshare_stable_node),
- *   keyed by (domain, sample, xxh64): the hash of a sample of the content
+ * - the stable table of merged pages (struct pshare_stable_node), keyed by
+ *   (domain, sample, xxh64): the hash of a sample of the content
  *   (pshare_ops_sample()), then of all of it. A page whose sample no node
  *   shares is known to match none without a full hash. Several nodes may
  *   share a key: a full node (max_page_sharing), or a hash collision,
- *   which the byte compare in the merge path catches.
+ *   which the byte compare in the merge path catches. It is a chained hash
+ *   by (domain, sample): every visit of an unmerged page asks it, and a
+ *   lookup costs a bucket and a node or two, where an rbtree took some
+ *   log2(nodes) dependent loads. Nodes of one key stay in the order
+ *   they came in. It starts with, and shrinks back to, a static table of
+ *   STABLE_MIN_BITS, so an insertion never fails; it doubles when the nodes
+ *   outnumber its buckets, if memory allows (else its chains grow), and
+ *   shrinks in pshare_index_fit() when they are fewer than an eighth.
  *
  * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
  *   hint naming where it is: (registration id, page index) and 12 bits of
@@ -26,14 +33,17 @@
 #include <linux/hash.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
-#include <linux/rbtree.h>
 #include <linux/slab.h>
 #include "index.h"
 #include "kabi.h"
 #include "store.h"
 #include <pshare/compat.h>
 
-static struct rb_root pshare_stable_root = RB_ROOT;
+#define STABLE_MIN_BITS	8
+static struct hlist_head pshare_stable_min[1 << STABLE_MIN_BITS];
+static struct hlist_head *pshare_stable_table = pshare_stable_min;
+static unsigned int pshare_stable_bits = STABLE_MIN_BITS;
+static unsigned long pshare_stable_count;	/* nodes in the table */
 
 /* Hint layout: id (16 bits) | page index (36 bits) | tag (12 bits). */
 #define HINT_TAG_BITS	12
@@ -60,47 +70,89 @@ unsigned long pshare_index_hint_generation(void)
 	return pshare_hint_gen;
 }
 
-static int pshare_u64_cmp(u64 a, u64 b)
+/* The bucket of key (@domain, @sample), in a table of 2^@bits. */
+static unsigned long pshare_stable_hash(u64 domain, u64 sample,
+					unsigned int bits)
 {
-	return a == b ? 0 : a < b ? -1 : 1;
+	return hash_64(sample ^ (domain * GOLDEN_RATIO_64), bits);
 }
 
-/* Order by domain, then sample, then hash; @h2 NULL: by the first two. */
-static int pshare_key_cmp(u64 d1, u64 s1, const u64 *h1,
-			  const struct pshare_stable_node *node)
+static struct hlist_head *pshare_stable_bucket(u64 domain, u64 sample)
 {
-	int c = pshare_u64_cmp(d1, node->domain);
-
-	if (!c)
-		c = pshare_u64_cmp(s1, node->sample);
-	if (!c && h1)
-		c = pshare_u64_cmp(*h1, node->hash);
-	return c;
+	return &pshare_stable_table[pshare_stable_hash(domain, sample,
+						       pshare_stable_bits)];
 }
 
-/* The leftmost node of key (@domain, @sample, *@hash), or of the first two */
-static struct pshare_stable_node *pshare_stable_leftmost(u64 domain,
-							 u64 sample,
-							 const u64 *hash)
+/*
+ * The first node from @pos on of key (@domain, @sample, *@hash), or of the
+ * first two if @hash is NULL.
+ */
+static struct pshare_stable_node *pshare_stable_from(struct hlist_node *pos,
+						     u64 domain, u64 sample,
+						     const u64 *hash)
 {
-	struct rb_node *n = pshare_stable_root.rb_node;
-	struct pshare_stable_node *found = NULL;
-
-	while (n) {
+	for (; pos; pos = pos->next) {
 		struct pshare_stable_node *s =
-			rb_entry(n, struct pshare_stable_node, node);
-		int c = pshare_key_cmp(domain, sample, hash, s);
+			hlist_entry(pos, struct pshare_stable_node, node);
 
-		if (c < 0) {
-			n = n->rb_left;
-		} else if (c > 0) {
-			n = n->rb_right;
-		} else {
-			found = s;
-			n = n->rb_left;
+		if (s->domain == domain && s->sample == sample &&
+		    (!hash || s->hash == *hash))
+			return s;
+	}
+	return NULL;
+}
+
+/* Add @node at the end of @head: nodes of one key keep their order. */
+static void pshare_stable_append(struct hlist_head *head,
+				 struct pshare_stable_node *node)
+{
+	struct hlist_node *last = head->first;
+
+	if (!last) {
+		hlist_add_head(&node->node, head);
+		return;
+	}
+	while (last->next)
+		last = last->next;
+	hlist_add_behind(&node->node, last);
+}
+
+/*
+ * Move every node into a table of 2^@bits buckets (the static one if
+ * STABLE_MIN_BITS). Returns -ENOMEM, keeping the table, if none can be
+ * had.
+ */
+static int pshare_stable_rehash(unsigned int bits)
+{
+	unsigned long i, old_n = 1UL << pshare_stable_bits;
+	struct hlist_head *table = pshare_stable_min, *old;
+
+	if (bits > STABLE_MIN_BITS) {
+		table = pshare_calloc_array(1UL << bits, sizeof(*table));
+		if (!table)
+			return -ENOMEM;
+		pshare_meta_alloced(table, (1UL << bits) * sizeof(*table));
+	}
+	old = pshare_stable_table;
+	pshare_stable_table = table;
+	pshare_stable_bits = bits;
+	for (i = 0; i < old_n; i++) {
+		while (old[i].first) {
+			struct pshare_stable_node *s =
+				hlist_entry(old[i].first,
+					    struct pshare_stable_node, node);
+
+			hlist_del(&s->node);
+			pshare_stable_append(pshare_stable_bucket(s->domain,
+								  s->sample),
+					     s);
 		}
 	}
-	return found;
+	if (old != pshare_stable_min) {
+		pshare_meta_freed(old, old_n * sizeof(*old));
+		kvfree(old);
+	}
+	return 0;
 }
 
 /**
@@ -115,22 +167,25 @@ static struct pshare_stable_node *pshare_stable_leftmost(u64 domain,
  */
 bool pshare_index_stable_has(u64 domain, u64 sample)
 {
-	return pshare_stable_leftmost(domain, sample, NULL);
+	return pshare_stable_from(pshare_stable_bucket(domain, sample)->first,
+				  domain, sample, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_has);
 
 /**
- * pshare_index_stable_first() - the leftmost merged page with this key
+ * pshare_index_stable_first() - the first merged page with this key
  * @domain: sharing domain
  * @sample: hash of the content's sample
  * @hash: content hash
  *
- * Return: the node, or NULL. Walk on with pshare_index_stable_next().
+ * Return: the node that came in first, or NULL. Walk on with
+ * pshare_index_stable_next().
  */
 struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 sample,
 						     u64 hash)
 {
-	return pshare_stable_leftmost(domain, sample, &hash);
+	return pshare_stable_from(pshare_stable_bucket(domain, sample)->first,
+				  domain, sample, &hash);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_first);
 
@@ -138,53 +193,70 @@ EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_first);
 struct pshare_stable_node *
 pshare_index_stable_next(struct pshare_stable_node *node)
 {
-	struct rb_node *n = rb_next(&node->node);
-	struct pshare_stable_node *s;
-
-	if (!n)
-		return NULL;
-	s = rb_entry(n, struct pshare_stable_node, node);
-	return pshare_key_cmp(node->domain, node->sample, &node->hash, s) ?
-	       NULL : s;
+	return pshare_stable_from(node->node.next, node->domain, node->sample,
+				  &node->hash);
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_next);
 
-/** pshare_index_stable_insert() - add a node; equal keys go right */
+/**
+ * pshare_index_stable_insert() - add a node, after those of its key
+ * @node: the node, keyed, not in the table
+ *
+ * Context: pshare_engine_lock held.
+ */
 void pshare_index_stable_insert(struct pshare_stable_node *node)
 {
-	struct rb_node **link = &pshare_stable_root.rb_node, *parent = NULL;
+	lockdep_assert_held(&pshare_engine_lock);
 
-	while (*link) {
-		struct pshare_stable_node *s =
-			rb_entry(*link, struct pshare_stable_node, node);
-
-		parent = *link;
-		if (pshare_key_cmp(node->domain, node->sample, &node->hash,
-				   s) < 0)
-			link = &parent->rb_left;
-		else
-			link = &parent->rb_right;
-	}
-	rb_link_node(&node->node, parent, link);
-	rb_insert_color(&node->node, &pshare_stable_root);
+	if (pshare_stable_count >= 1UL << pshare_stable_bits &&
+	    pshare_stable_bits < 32)
+		pshare_stable_rehash(pshare_stable_bits + 1);
+	pshare_stable_append(pshare_stable_bucket(node->domain, node->sample),
+			     node);
+	pshare_stable_count++;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_insert);
 
-/** pshare_index_stable_erase() - remove a node */
+/**
+ * pshare_index_stable_erase() - remove a node
+ * @node: the node, in the table
+ *
+ * Context: pshare_engine_lock held.
+ */
 void pshare_index_stable_erase(struct pshare_stable_node *node)
 {
-	rb_erase(&node->node, &pshare_stable_root);
-	RB_CLEAR_NODE(&node->node);
+	lockdep_assert_held(&pshare_engine_lock);
+
+	hlist_del_init(&node->node);
+	pshare_stable_count--;
 }
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_erase);
 
-/** pshare_index_stable_any() - some node of the tree, or NULL if empty */
-struct pshare_stable_node *pshare_index_stable_any(void)
+/**
+ * pshare_index_stable_after() - walk every node of the table
+ * @node: a node in the table, or NULL to start
+ *
+ * Return: the node after @node (the first if NULL), or NULL after the last.
+ */
+struct pshare_stable_node *
+pshare_index_stable_after(struct pshare_stable_node *node)
 {
-	struct rb_node *n = rb_first(&pshare_stable_root);
+	unsigned long i = 0;
 
-	return n ? rb_entry(n, struct pshare_stable_node, node) : NULL;
+	if (node) {
+		if (node->node.next)
+			return hlist_entry(node->node.next,
+					   struct pshare_stable_node, node);
+		i = pshare_stable_hash(node->domain, node->sample,
+				       pshare_stable_bits) + 1;
+	}
+	for (; i < 1UL << pshare_stable_bits; i++)
+		if (pshare_stable_table[i].first)
+			return hlist_entry(pshare_stable_table[i].first,
+					   struct pshare_stable_node, node);
+	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_after);
 
 /*
  * The two buckets of a key: its (domain, hash, @full) mixed to 64 bits
@@ -442,11 +514,17 @@ void pshare_index_fit(void)
 	pshare_index_resize(pshare_store_registered());
 	if (gen != pshare_index_hint_generation())
 		pshare_hints_dropped();
+	/* Merged pages went: the stable table to twice their number. */
+	if (pshare_stable_bits > STABLE_MIN_BITS &&
+	    pshare_stable_count < (1UL << pshare_stable_bits) / 8)
+		pshare_stable_rehash(max_t(unsigned int, STABLE_MIN_BITS,
+					   order_base_2(2 * pshare_stable_count)));
 }
 
-/** pshare_index_exit() - free the hint table; the stable tree is empty */
+/** pshare_index_exit() - free the hint and stable tables; no node is left */
 void pshare_index_exit(void)
 {
 	pshare_index_resize(0);
-	WARN_ON_ONCE(!RB_EMPTY_ROOT(&pshare_stable_root));
+	if (!WARN_ON_ONCE(pshare_stable_count))
+		pshare_stable_rehash(STABLE_MIN_BITS);
 }

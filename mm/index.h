@@ -14,7 +14,8 @@ struct pshare_stable_node *
 pshare_index_stable_next(struct pshare_stable_node *node);
 void pshare_index_stable_insert(struct pshare_stable_node *node);
 void pshare_index_stable_erase(struct pshare_stable_node *node);
-struct pshare_stable_node *pshare_index_stable_any(void);
+struct pshare_stable_node *
+pshare_index_stable_after(struct pshare_stable_node *node);
 
 bool pshare_index_hint_find(u64 domain, u64 hash, bool full, u32 self_id,
 			    unsigned long self_idx, unsigned int *pos,

@@ -5,7 +5,6 @@
 
 #include <linux/list.h>
 #include <linux/page-flags.h>
-#include <linux/rbtree.h>
 #include <linux/types.h>
 
 struct anon_vma;
@@ -15,7 +14,8 @@ struct pshare_range;
 
 /**
  * struct pshare_stable_node - one merged (KSM) page
- * @node: in the content index; under pshare_engine_lock
+ * @node: in the content index's stable table; under pshare_engine_lock
+ * @node_pad: unused, keeps the kernel's layout (its rb_node is 24 bytes)
  * @list: unused, keeps the kernel's layout
  * @hlist: the sharers' rmap items; changed only with the KSM page locked,
  *	   walked by the kernel's rmap_walk_ksm()
@@ -33,7 +33,8 @@ struct pshare_range;
  * own fields may follow freely after @nid.
  */
 struct pshare_stable_node {
-	struct rb_node node;
+	struct hlist_node node;
+	unsigned long node_pad;
 	struct list_head list;
 	struct hlist_head hlist;
 	unsigned long kpfn;

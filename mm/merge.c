@@ -74,7 +74,7 @@ VISIBLE_IF_KUNIT struct pshare_stable_node *pshare_node_alloc(void)
 		module_put(THIS_MODULE);
 		return NULL;
 	}
-	RB_CLEAR_NODE(&node->node);
+	INIT_HLIST_NODE(&node->node);
 	INIT_HLIST_HEAD(&node->hlist);
 	pshare_meta_account(kmem_cache_size(pshare_node_cache));
 	return node;
@@ -83,7 +83,7 @@ EXPORT_SYMBOL_IF_KUNIT(pshare_node_alloc);
 
 static void pshare_node_free(struct pshare_stable_node *node)
 {
-	if (!RB_EMPTY_NODE(&node->node)) {
+	if (!hlist_unhashed(&node->node)) {
 		pshare_index_stable_erase(node);
 		atomic_long_dec(&pshare_stats.stable_nodes);
 	}
@@ -876,11 +876,10 @@ unsigned long pshare_prune_nodes(void)
 	struct pshare_stable_node *node, *next;
 	unsigned long alive = 0;
 
-	for (node = pshare_index_stable_any(); node; node = next) {
-		struct rb_node *n = rb_next(&node->node);
+	for (node = pshare_index_stable_after(NULL); node; node = next) {
 		struct page *kpage;
 
-		next = n ? rb_entry(n, struct pshare_stable_node, node) : NULL;
+		next = pshare_index_stable_after(node);
 		if (node->rmap_hlist_len)
 			continue;
 		kpage = pshare_node_page(node, false);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * pshare KUnit: pshare_index. With an injected weak hash, so that pages of
- * different content share a key: the stable tree returns every candidate
+ * different content share a key: the stable table returns every candidate
  * under a key, within its domain only, and the byte compare, which gates
  * every merge, tells the contents apart.
  */
@@ -104,6 +104,56 @@ static void pshare_index_collisions_never_match(struct kunit *test)
 	__free_page(pa);
 	__free_page(pb);
 	__free_page(pc);
+}
+
+/*
+ * Enough merged pages to double the stable table twice: each still found
+ * under its key, the two of a key in the order they came in, and the walk
+ * of the whole table meets each node once.
+ */
+static void pshare_index_stable_grows(struct kunit *test)
+{
+	const unsigned int n = 1200;
+	struct pshare_stable_node *nodes, *s;
+	unsigned int i, seen = 0;
+
+	nodes = kunit_kcalloc(test, n, sizeof(*nodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nodes);
+	mutex_lock(&pshare_engine_lock);
+	for (i = 0; i < n; i++) {
+		nodes[i].domain = 3 + i % 2;
+		nodes[i].sample = hash_64(i / 4, 64);
+		nodes[i].hash = i / 4;
+		pshare_index_stable_insert(&nodes[i]);
+	}
+	for (i = 0; i < n; i += 4) {
+		s = pshare_index_stable_first(3, nodes[i].sample, i / 4);
+		KUNIT_EXPECT_PTR_EQ(test, s, &nodes[i]);
+		s = s ? pshare_index_stable_next(s) : NULL;
+		KUNIT_EXPECT_PTR_EQ(test, s, &nodes[i + 2]);
+		KUNIT_EXPECT_NULL(test, s ? pshare_index_stable_next(s) : s);
+		KUNIT_EXPECT_PTR_EQ(test,
+				    pshare_index_stable_first(4, nodes[i].sample,
+							      i / 4),
+				    &nodes[i + 1]);
+		KUNIT_EXPECT_NULL(test,
+				  pshare_index_stable_first(5, nodes[i].sample,
+							    i / 4));
+	}
+	/* Nodes of merges outside this test may be there too. */
+	for (s = pshare_index_stable_after(NULL); s;
+	     s = pshare_index_stable_after(s)) {
+		if (s < nodes || s >= nodes + n)
+			continue;
+		KUNIT_EXPECT_EQ(test, s->kpfn, 0UL);
+		s->kpfn++;
+		seen++;
+	}
+	KUNIT_EXPECT_EQ(test, seen, n);
+	for (i = 0; i < n; i++)
+		pshare_index_stable_erase(&nodes[i]);
+	KUNIT_EXPECT_FALSE(test, pshare_index_stable_has(3, nodes[0].sample));
+	mutex_unlock(&pshare_engine_lock);
 }
 
 static void pshare_index_compare_sees_one_byte(struct kunit *test)
@@ -256,6 +306,7 @@ static struct kunit_case pshare_index_cases[] = {
 	KUNIT_CASE(pshare_index_hints_spread),
 	KUNIT_CASE(pshare_index_full_buckets),
 	KUNIT_CASE(pshare_index_collisions_never_match),
+	KUNIT_CASE(pshare_index_stable_grows),
 	KUNIT_CASE(pshare_index_compare_sees_one_byte),
 	{}
 };
