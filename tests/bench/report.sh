@@ -359,6 +359,11 @@ function tgoal(r, k, fb, t,   i, p, kv, pv, kw, pw, short, none, st) {
 			continue
 		kv = get(r, "ksm", k, p); pv = get(r, "pshare", k, p)
 		kw = get(r, "ksm", fb, p); pw = get(r, "pshare", fb, p)
+		# A run that went on past its window (b_bench -X): its end.
+		if (fb == "window_s" && !na(get(r, "ksm", "run_s", p)))
+			kw = get(r, "ksm", "run_s", p)
+		if (fb == "window_s" && !na(get(r, "pshare", "run_s", p)))
+			pw = get(r, "pshare", "run_s", p)
 		if (!na(pv) && !na(kv)) {
 			sadd(pv + 0 == 0 ? INF : kv / pv, "")
 		} else if (!na(pv)) {

@@ -3,7 +3,7 @@
 # The benchmark inside the guest: every workload under the kernel's KSM,
 # then under pshare, in one boot; see tests/bench/run.
 #
-#   bench.sh [full|quick] [BUDGET_PCT] [WINDOW_S] [REPEAT]
+#   bench.sh [full|quick] [BUDGET_PCT] [WINDOW_S] [REPEAT] [BUDGET_MAX_S]
 #
 # full (make bench): the runs of Documentation/performance.rst. quick: the
 # same runs at 1/16 of the size with short windows, for make check. The
@@ -11,11 +11,16 @@
 # every result line carries its repetition (rep=K, and the last column of
 # BENCH-CSV), and report.sh decides the goals on the medians. Exits
 # non-zero if any run failed (a page with wrong content, a setup error).
+# In the equal-budget runs an engine short of 95% of the ideal at the end
+# of the window goes on, held to the budget, until it gets there or
+# BUDGET_MAX_S (default 300; 20 when quick) have passed (b_bench -X), so
+# that goal 1's times to 95% are measured rather than bounded.
 set -u
 size=${1:-full}
 budget=${2:-20}
 window=${3:-20}
 repeat=${4:-1}
+budget_max=${5:-300}
 failed=0
 
 case "$repeat" in
@@ -32,6 +37,7 @@ if [ "$size" = quick ]; then
 		exit 77
 	fi
 	div=16 window=4 vmopts="-n 2 -f 4 -p 1 -z 1" scales="256 1024" timeout=60
+	budget_max=20
 else
 	div=1 vmopts="-n 6 -f 64 -p 32 -z 32" scales="256 1024 4096" timeout=600
 fi
@@ -81,9 +87,11 @@ m=$((256 / div))
 rep=1
 while [ $rep -le "$repeat" ]; do
 	echo "bench: === repetition $rep of $repeat"
-	run mixed-256-budget -w mixed -m $m -M budget -B "$budget" -T "$window"
+	run mixed-256-budget -w mixed -m $m -M budget -B "$budget" \
+		-T "$window" -X "$budget_max"
 	# shellcheck disable=SC2086
-	run vmlike-budget -w vmlike $vmopts -M budget -B "$budget" -T "$window"
+	run vmlike-budget -w vmlike $vmopts -M budget -B "$budget" \
+		-T "$window" -X "$budget_max"
 	run mixed-256-converge -w mixed -m $m -M converge -T $timeout
 	# shellcheck disable=SC2086
 	run vmlike-converge -w vmlike $vmopts -M converge -T $timeout
