@@ -13,8 +13,9 @@
  *   log2(nodes) dependent loads. Nodes of one key stay in the order
  *   they came in. It starts with, and shrinks back to, a static table of
  *   STABLE_MIN_BITS, so an insertion never fails; it doubles when the nodes
- *   outnumber its buckets, if memory allows (else its chains grow), and
- *   shrinks in pshare_index_fit() when they are fewer than an eighth.
+ *   outnumber its buckets, if memory allows (else its chains grow, and it
+ *   tries again at twice as many nodes), and shrinks in pshare_index_fit()
+ *   when they are fewer than an eighth.
  *
  * - the hint table, after ESX's hint frames: for a page seen once, an 8-byte
  *   hint naming where it is: (registration id, page index) and 12 bits of
@@ -44,6 +45,8 @@ static struct hlist_head pshare_stable_min[1 << STABLE_MIN_BITS];
 static struct hlist_head *pshare_stable_table = pshare_stable_min;
 static unsigned int pshare_stable_bits = STABLE_MIN_BITS;
 static unsigned long pshare_stable_count;	/* nodes in the table */
+/* The count at which to try to grow again, after a failed attempt. */
+static unsigned long pshare_stable_retry;
 
 /* Hint layout: id (16 bits) | page index (36 bits) | tag (12 bits). */
 #define HINT_TAG_BITS	12
@@ -209,8 +212,10 @@ void pshare_index_stable_insert(struct pshare_stable_node *node)
 	lockdep_assert_held(&pshare_engine_lock);
 
 	if (pshare_stable_count >= 1UL << pshare_stable_bits &&
-	    pshare_stable_bits < 32)
-		pshare_stable_rehash(pshare_stable_bits + 1);
+	    pshare_stable_count >= pshare_stable_retry &&
+	    pshare_stable_bits < 32 &&
+	    pshare_stable_rehash(pshare_stable_bits + 1))
+		pshare_stable_retry = 2 * pshare_stable_count;
 	pshare_stable_append(pshare_stable_bucket(node->domain, node->sample),
 			     node);
 	pshare_stable_count++;
