@@ -176,6 +176,27 @@ bool pshare_index_stable_has(u64 domain, u64 sample)
 EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_has);
 
 /**
+ * pshare_index_stable_sample() - the first merged page of this sample
+ * @domain: sharing domain
+ * @sample: hash of the content's sample
+ * @alone: set if no other node has (@domain, @sample)
+ *
+ * Return: the node that came in first, or NULL.
+ */
+struct pshare_stable_node *pshare_index_stable_sample(u64 domain, u64 sample,
+						      bool *alone)
+{
+	struct pshare_stable_node *node;
+
+	node = pshare_stable_from(pshare_stable_bucket(domain, sample)->first,
+				  domain, sample, NULL);
+	*alone = node && !pshare_stable_from(node->node.next, domain, sample,
+					     NULL);
+	return node;
+}
+EXPORT_SYMBOL_IF_KUNIT(pshare_index_stable_sample);
+
+/**
  * pshare_index_stable_first() - the first merged page with this key
  * @domain: sharing domain
  * @sample: hash of the content's sample

@@ -8,6 +8,8 @@
 struct pshare_stable_node;
 
 bool pshare_index_stable_has(u64 domain, u64 sample);
+struct pshare_stable_node *pshare_index_stable_sample(u64 domain, u64 sample,
+						      bool *alone);
 struct pshare_stable_node *pshare_index_stable_first(u64 domain, u64 sample,
 						     u64 hash);
 struct pshare_stable_node *

@@ -373,20 +373,51 @@ static struct pshare_stable_node *pshare_stable_of(struct pshare_range *r,
 					 pshare_key_hash(key, page));
 }
 
-/* Try to join @page to a merged page of the same content. */
+/*
+ * The merged pages that may hold @page's content, from the first, or NULL;
+ * *@alone is set if that is the only one of its sample, to be tried without
+ * a full hash (see pshare_merge_stable()): unless @page is keyed by its full
+ * hash already, or is part of a huge page, which a merge splits first.
+ */
+static struct pshare_stable_node *
+pshare_stable_candidates(struct pshare_range *r, unsigned long idx,
+			 struct page *page, struct pshare_key *key, bool *alone)
+{
+	struct pshare_stable_node *node;
+
+	node = pshare_index_stable_sample(r->domain, key->sample, alone);
+	/* A huge page is split before the compare: not on a sample alone. */
+	if (!node || (*alone && !key->full &&
+		      !(r->meta[idx] & PSHARE_PM_FULLKEY) &&
+		      !PageTransCompound(page)))
+		return node;
+	*alone = false;
+	return pshare_index_stable_first(r->domain, key->sample,
+					 pshare_key_hash(key, page));
+}
+
+/*
+ * Try to join @page to a merged page of the same content. Where one merged
+ * page alone has @page's sample, as most have, @page is not hashed whole:
+ * the compare under the page lock, which every merge makes, decides, and
+ * a page it fails (same sample, other bytes: the write protection was in
+ * vain) is keyed by its full hash from then on (PSHARE_PM_FULLKEY), as a
+ * miss of a hinted twin makes it. Where several do, the full hash picks.
+ */
 static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 				struct page *page, struct pshare_key *key)
 {
 	unsigned int max = READ_ONCE(pshare_tun.max_page_sharing);
 	struct pshare_stable_node *node, *next;
 	struct pshare_rmap_item *item = NULL;
-	bool merged = false;
+	bool merged = false, alone;
 	int err;
 
-	for (node = pshare_stable_of(r, page, key); node; node = next) {
+	for (node = pshare_stable_candidates(r, idx, page, key, &alone); node;
+	     node = next) {
 		struct page *kpage;
 
-		next = pshare_index_stable_next(node);
+		next = alone ? NULL : pshare_index_stable_next(node);
 		if (node->rmap_hlist_len >= max && pshare_page_node(page) != node)
 			continue;
 		kpage = pshare_node_page(node, false);
@@ -403,8 +434,9 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 			break;
 		}
 		/*
-		 * Same domain, sample and 64-bit xxh64: no compare before the
-		 * one under the page lock, which a collision fails (-ENOENT).
+		 * Same domain and sample, and the same 64-bit xxh64 unless
+		 * alone: no compare before the one under the page lock, which
+		 * other bytes fail (-ENOENT).
 		 */
 		err = pshare_merge_at(r, idx, page, kpage, item);
 		if (!err) {
@@ -413,6 +445,9 @@ static bool pshare_merge_stable(struct pshare_range *r, unsigned long idx,
 			unlock_page(kpage);
 			item = NULL;
 			merged = true;
+		} else if (err == -ENOENT && alone) {
+			r->meta[idx] |= PSHARE_PM_FULLKEY;
+			atomic_long_inc(&pshare_stats.sample_misses);
 		}
 		put_page(kpage);
 		if (err != -ENOENT)

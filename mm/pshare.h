@@ -156,10 +156,12 @@ static inline unsigned int pshare_mem_threshold(u32 packed,
  * @metadata_bytes: every byte pshare allocated and holds, as allocated
  * @stable_nodes: merged pages pshare created and still tracks
  * @pages_scanned: page visits by the scanner
- * @pages_hashed: full-page hashes taken: for pages whose sample a merged
- *		  page or another content shares, and for merges
- * @sample_misses: hinted pages found to share a page's sample but not its
- *		   bytes; both are keyed by their full hash from then on
+ * @pages_hashed: full-page hashes taken: for pages whose sample several
+ *		  merged pages or another content share, and for new merged
+ *		  pages
+ * @sample_misses: hinted pages, or merged pages alone with their sample,
+ *		   found to share a page's sample but not its bytes; the
+ *		   pages are keyed by their full hash from then on
  * @thp_scanned: visits of PMD-mapped huge pages (counted once per visit)
  * @thp_skipped: visits of huge pages kept whole that a sample found
  *		 unchanged, whose subpages were skipped (smart_scan)

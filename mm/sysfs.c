@@ -434,7 +434,7 @@ PSHARE_COUNTER(pages_merged);
 PSHARE_COUNTER(pages_scanned);
 /* pages_hashed: full-page hashes taken (the other visits hash a sample). */
 PSHARE_COUNTER(pages_hashed);
-/* sample_misses: hinted pages that shared a sample but not the bytes. */
+/* sample_misses: hinted or merged pages that shared a sample, not bytes. */
 PSHARE_COUNTER(sample_misses);
 /* thp_scanned: visits of huge pages kept whole (one per huge page). */
 PSHARE_COUNTER(thp_scanned);

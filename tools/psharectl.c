@@ -1680,7 +1680,7 @@ static const struct host_metric host_metrics[] = {
 	HM_COUNTER("pages_hashed", "hashed_pages_total", 1, 0,
 		   "Hashes of a whole page taken; the other visits hash a sample (pages_hashed)"),
 	HM_COUNTER("sample_misses", "sample_misses_total", 1, 0,
-		   "Hinted pages that shared a scanned page's sample but not its bytes (sample_misses)"),
+		   "Hinted or merged pages that shared a scanned page's sample but not its bytes (sample_misses)"),
 	HM_COUNTER("thp_splits", "thp_splits_total", 1, 0,
 		   "Huge pages split to share their subpages (thp_splits)"),
 	/* First: a read of memory_state that finds a new state counts it. */

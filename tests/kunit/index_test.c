@@ -107,6 +107,41 @@ static void pshare_index_collisions_never_match(struct kunit *test)
 }
 
 /*
+ * pshare_index_stable_sample(): the first node of a sample, and whether it
+ * is the only one, which pshare_merge_stable() then tries unhashed.
+ */
+static void pshare_index_stable_alone(struct kunit *test)
+{
+	struct pshare_stable_node a = { .domain = 6, .sample = 0x77, .hash = 1 };
+	struct pshare_stable_node b = { .domain = 6, .sample = 0x77, .hash = 2 };
+	struct pshare_stable_node c = { .domain = 7, .sample = 0x77, .hash = 1 };
+	bool alone = false;
+
+	mutex_lock(&pshare_engine_lock);
+	KUNIT_EXPECT_NULL(test, pshare_index_stable_sample(6, 0x77, &alone));
+	KUNIT_EXPECT_FALSE(test, alone);
+	pshare_index_stable_insert(&a);
+	pshare_index_stable_insert(&c);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_sample(6, 0x77, &alone),
+			    &a);
+	KUNIT_EXPECT_TRUE(test, alone);
+	pshare_index_stable_insert(&b);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_sample(6, 0x77, &alone),
+			    &a);
+	KUNIT_EXPECT_FALSE(test, alone);
+	pshare_index_stable_erase(&a);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_sample(6, 0x77, &alone),
+			    &b);
+	KUNIT_EXPECT_TRUE(test, alone);
+	KUNIT_EXPECT_PTR_EQ(test, pshare_index_stable_sample(7, 0x77, &alone),
+			    &c);
+	KUNIT_EXPECT_TRUE(test, alone);
+	pshare_index_stable_erase(&b);
+	pshare_index_stable_erase(&c);
+	mutex_unlock(&pshare_engine_lock);
+}
+
+/*
  * Enough merged pages to double the stable table twice: each still found
  * under its key, the two of a key in the order they came in, and the walk
  * of the whole table meets each node once.
@@ -307,6 +342,7 @@ static struct kunit_case pshare_index_cases[] = {
 	KUNIT_CASE(pshare_index_full_buckets),
 	KUNIT_CASE(pshare_index_collisions_never_match),
 	KUNIT_CASE(pshare_index_stable_grows),
+	KUNIT_CASE(pshare_index_stable_alone),
 	KUNIT_CASE(pshare_index_compare_sees_one_byte),
 	{}
 };
