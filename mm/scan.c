@@ -266,33 +266,6 @@ static bool pshare_scan_counted(struct pshare_range *r, unsigned long idx)
 }
 
 /*
- * The page mapped at (@r, @idx), referenced, or NULL. *@vma caches the VMA
- * of the last lookup (NULL at first); *@ksm_has_it is set if the address is
- * the kernel KSM's now. Context: mmap_lock of @r's mm held for read.
- */
-static struct page *pshare_scan_lookup(struct pshare_range *r,
-				       unsigned long idx,
-				       struct vm_area_struct **vma,
-				       bool *ksm_has_it)
-{
-	unsigned long addr = pshare_page_addr(r, idx);
-	struct mm_struct *mm = r->pmm->mm;
-	struct pshare_rmap_item *item;
-
-	lockdep_assert_held(&mm->mmap_lock);
-
-	*ksm_has_it = false;
-	if (!*vma || addr < (*vma)->vm_start || addr >= (*vma)->vm_end)
-		*vma = pshare_ops_find_vma(mm, addr);
-	if (*vma)
-		return pshare_ops_get_page(*vma, addr);
-	item = pshare_item_get(r, idx);
-	*ksm_has_it = pshare_ops_leave_ksm_vma(mm, addr,
-					       item ? item->head : NULL);
-	return NULL;
-}
-
-/*
  * Look at the page at (@r, @idx), @page (referenced, or NULL if nothing is
  * mapped): still merged, changed since the last visit, a duplicate inside
  * a huge page that stays whole, or a candidate to merge. @ksm_has_it: the
@@ -404,9 +377,11 @@ static bool pshare_scan_will_look(struct pshare_range *r, unsigned long idx)
 /*
  * Look up the pages of a run from (@r, @idx), of at most @max pages, those
  * in @want: into @page[], referenced, with one walk of their page table
- * (pshare_ops_get_pages()) where it can; else the first page alone, as
- * pshare_scan_lookup() does, into @page[0] and *@ksm_has_it. Returns the
- * pages settled, at least 1. Context: mmap_lock of @r's mm held for read.
+ * (pshare_ops_get_pages()) where it can; else the first page alone
+ * (pshare_ops_get_page(), which waits for a migration) into @page[0].
+ * *@ksm_has_it is set if the first address is the kernel KSM's now.
+ * Returns the pages settled, at least 1. Context: mmap_lock of @r's mm
+ * held for read.
  */
 static unsigned int pshare_scan_lookup_run(struct pshare_range *r,
 					   unsigned long idx, unsigned int max,
@@ -416,6 +391,7 @@ static unsigned int pshare_scan_lookup_run(struct pshare_range *r,
 {
 	unsigned long addr = pshare_page_addr(r, idx);
 	struct mm_struct *mm = r->pmm->mm;
+	struct pshare_rmap_item *item;
 	struct vm_area_struct *vma;
 	unsigned int n;
 
@@ -425,9 +401,15 @@ static unsigned int pshare_scan_lookup_run(struct pshare_range *r,
 		n = pshare_ops_get_pages(vma, addr, max, want, page);
 		if (n)
 			return n;
+		if (want & 1)
+			page[0] = pshare_ops_get_page(vma, addr);
+		return 1;
 	}
-	page[0] = want & 1 ? pshare_scan_lookup(r, idx, &vma, ksm_has_it) :
-			     NULL;
+	if (want & 1) {
+		item = pshare_item_get(r, idx);
+		*ksm_has_it = pshare_ops_leave_ksm_vma(mm, addr,
+						       item ? item->head : NULL);
+	}
 	return 1;
 }
 
