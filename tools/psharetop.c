@@ -237,7 +237,7 @@ static const char *run_str(int64_t run)
 
 static void render(struct frame *f)
 {
-	char ts[32], a[80], b[32], c[80], dom[32], comm[20];
+	char ts[32], a[80], b[32], dom[32], comm[20];
 	int rows = 24;
 	size_t i, shown;
 	struct winsize ws;
@@ -263,19 +263,23 @@ static void render(struct frame *f)
 		snprintf(a, sizeof(a), "%5.1f %%", f->cpu_pct);
 	else
 		snprintf(a, sizeof(a), "%5s", "-");
-	/* Visits smart_scan skipped, where the module counts them. */
-	if (f->scan_pps >= 0 && f->skip_pps >= 0)
-		snprintf(c, sizeof(c),
-			 "   (scanning %.0f pages/s, %.0f skipped)",
-			 f->scan_pps, f->skip_pps);
-	else if (f->scan_pps >= 0)
-		snprintf(c, sizeof(c), "   (scanning %.0f pages/s)", f->scan_pps);
-	else
-		c[0] = '\0';
-	line("memory state    %-26s pshared CPU    %s%s", f->state, a, c);
+	line("memory state    %-26s pshared CPU    %s", f->state, a);
 	snprintf(a, sizeof(a), "%" PRId64 " of cap %" PRId64 " pages/s",
 		 f->rate, f->cap);
 	line("scan rate       %-26s full scans     %" PRId64, a, f->full_scans);
+	/*
+	 * Visits per second since the last frame ("-" in the first), and
+	 * those smart_scan skipped where the module counts them.
+	 */
+	if (f->scan_pps >= 0)
+		snprintf(a, sizeof(a), "%.0f pages/s", f->scan_pps);
+	else
+		snprintf(a, sizeof(a), "-");
+	if (f->skip_pps >= 0)
+		line("scanning        %-26s skipped        %.0f pages/s", a,
+		     f->skip_pps);
+	else
+		line("scanning        %s", a);
 	fmt_mib(a, sizeof(a), f->shared);
 	fmt_mib(b, sizeof(b), f->sharing);
 	line("shared-common   %-26s shared         %s", a, b);
@@ -320,8 +324,9 @@ static void render(struct frame *f)
 		goto end;
 	}
 	qsort(f->procs, f->nr, sizeof(*f->procs), cmp_proc);
-	line("%s%7s %-16s %-14s %12s %10s %10s %10s %10s  (MiB)%s",
-	     batch ? "" : "\033[7m", "PID", "COMMAND", "DOMAIN", "REGISTERED",
+	/* 79 columns, sizes in MiB (Documentation/tools.rst). */
+	line("%s%7s %-15s %-10s %8s %8s %8s %8s %8s%s",
+	     batch ? "" : "\033[7m", "PID", "COMMAND", "DOMAIN", "REG",
 	     "SHARED", "ZERO", "SAVED", "HELD", batch ? "" : "\033[0m");
 	shown = 0;
 	for (i = 0; i < f->nr; i++) {
@@ -334,7 +339,7 @@ static void render(struct frame *f)
 		ps_domain_str(p->domain, dom, sizeof(dom));
 		if (p->flags & PSHARE_PROC_DISABLED)
 			strcat(dom, " off");
-		line("%7d %-16s %-14s %12.1f %10.1f %10.1f %10.1f %10.1f", p->pid,
+		line("%7d %-15s %-10s %8.1f %8.1f %8.1f %8.1f %8.1f", p->pid,
 		     comm, dom, ps_mib(p->registered),
 		     ps_mib(p->shared + p->sharing), ps_mib(p->zero),
 		     ps_mib(p->saved), ps_mib(p->thp_held));

@@ -239,9 +239,12 @@ for r in 'memory state' 'scan rate' 'pshared CPU' 'shared-common' 'saved' \
 	 'metadata' 'profit' 'full scans'; do
 	[ "$(grep -c "$r" /tmp/t_tools.top)" -ge 2 ]; check $? "host row '$r' in both"
 done
-grep 'pshared CPU' /tmp/t_tools.top | tail -1 |
-	grep -qE 'CPU +[0-9]+\.[0-9] % +\(scanning [0-9]+ pages/s, [0-9]+ skipped\)$'
+grep 'pshared CPU' /tmp/t_tools.top | tail -1 | grep -qE 'CPU +[0-9]+\.[0-9] %$' &&
+	grep '^scanning ' /tmp/t_tools.top | tail -1 |
+	grep -qE '^scanning +[0-9]+ pages/s +skipped +[0-9]+ pages/s$'
 check $? "the second block has the CPU use, the visits made and skipped"
+awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 } END { exit bad }' /tmp/t_tools.top
+check $? "every line of psharetop but the batch marker fits 79 columns"
 
 # --- disable, enable: its merged pages are unmerged (zero-page mappings
 # are ordinary mappings and stay), and come back when enabled

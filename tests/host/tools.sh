@@ -353,9 +353,13 @@ assert d["processes"] is None, d'
 		[ "$(echo "$out" | grep -cE "$row")" -eq 2 ]
 		check $? "  row '$row' in both"
 	done
-	sed -n '/^=== /{n;p}' <<< "$out" | tail -1 |
-		grep -qE 'pshared CPU +0.0 % +\(scanning 0 pages/s, 0 skipped\)$'
+	sed -n '/^=== /{n;p}' <<< "$out" | tail -1 | grep -qE 'pshared CPU +0.0 %$' &&
+	[ "$(awk '/^=== /{ b++ } /^scanning /{ print b ": " $0 }' <<< "$out" |
+	     sed 's/  */ /g')" = "1: scanning -
+2: scanning 0 pages/s skipped 0 pages/s" ]
 	check $? "  the second block has the visits made and skipped per second"
+	awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 } END { exit bad }' <<< "$out"
+	check $? "  every line but the batch marker fits 79 columns"
 	grep -q estimate <<< "$out"
 	[ $? -ne 0 ]
 	check $? "  no estimate row while run is 1"
@@ -377,8 +381,7 @@ assert d["processes"] is None, d'
 	rm "$fake/sys/pages_skipped"
 	run 0 "psharetop -b -n 2 -d 1, a module without pages_skipped" \
 		"$bin/psharetop" -b -n 2 -d 1
-	sed -n '/^=== /{n;p}' <<< "$out" | tail -1 |
-		grep -qE 'pshared CPU +0.0 % +\(scanning 0 pages/s\)$'
+	grep '^scanning ' <<< "$out" | tail -1 | grep -qE '^scanning +0 pages/s$'
 	check $? "  the visits made per second only"
 	restore_fake
 	run 0 "psharetop -h" "$bin/psharetop" -h
@@ -483,8 +486,10 @@ restore_fake
 
 run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
 [ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ] &&
-	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REGISTERED +SHARED +ZERO +SAVED +HELD +\(MiB\)$')" -eq 2 ]
+	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REG +SHARED +ZERO +SAVED +HELD$')" -eq 2 ]
 check $? "  two blocks with the process header"
+awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 } END { exit bad }' <<< "$out"
+check $? "  every line but the batch marker fits 79 columns"
 echo "$out" | grep -E '^ +[0-9]+ ' | head -3 | awk '{print $1}' | tr '\n' ' ' |
 	grep -qx '101 303 202 '
 check $? "  sorted by saved, largest first"
