@@ -73,6 +73,11 @@ run() {	# LABEL STRESSORS: one stress-ng run; leaves $W/LABEL.{log,yaml}
 		--yaml $W/$1.yaml > $W/$1.log 2>&1)
 	echo $? > $W/$1.rc
 }
+rerun() {	# LABEL FILE: run the stressors FILE lists, ksmd at full speed
+	ksmd on
+	run $1 "$(tr '\n' ',' < $2 | sed 's/,$//')"
+	ksmd off
+}
 failed() {	# LABEL: the stressors that failed
 	sed -n 's/.* failed: [0-9]*: //p' $W/$1.log | tr ' ' '\n' |
 		grep -v '^([0-9]*)$' | grep -v '^$' | sort -u
@@ -129,9 +134,7 @@ failed pshare > $W/failed.pshare.run
 if [ -s $W/failed.pshare ]; then
 	if [ -z "$CONTROL" ]; then
 		echo 2 > $S/run; rmmod pshare || exit 1
-		ksmd on
-		run control "$(tr '\n' ',' < $W/failed.pshare | sed 's/,$//')"
-		ksmd off
+		rerun control $W/failed.pshare
 		summary control "control of the failed (pshare unloaded, ksmd merging)"
 		insmod "$PSHARE_KO" || exit 1
 	fi
@@ -149,9 +152,7 @@ fi
 # Metrics-check failures alone, not in the control: once more under pshare.
 if [ -s $W/metrics.again ]; then
 	knobs
-	ksmd on
-	run again "$(tr '\n' ',' < $W/metrics.again | sed 's/,$//')"
-	ksmd off
+	rerun again $W/metrics.again
 	summary again "metrics-check failures again (pshare, as before)"
 	broken again > $W/failed.again
 	for s in $(cat $W/metrics.again); do

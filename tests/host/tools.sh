@@ -118,6 +118,11 @@ restore_fake() {
 		f=${l%%:*}; echo "${l#*:}" > "$f"; done)
 }
 value() { cat "$fake/$1"; }
+# fits79: every line of $out but psharetop's batch marker fits 79 columns
+fits79() {
+	awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 }
+	     END { exit bad }' <<< "$out"
+}
 # run WANT_RC DESCRIPTION CMD...: the status, stdout in $out, stderr in $err
 run() {
 	local want=$1 desc=$2 rc
@@ -358,7 +363,7 @@ assert d["processes"] is None, d'
 	     sed 's/  */ /g')" = "1: scanning -
 2: scanning 0 pages/s skipped 0 pages/s" ]
 	check $? "  the second block has the visits made and skipped per second"
-	awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 } END { exit bad }' <<< "$out"
+	fits79
 	check $? "  every line but the batch marker fits 79 columns"
 	grep -q estimate <<< "$out"
 	[ $? -ne 0 ]
@@ -488,7 +493,7 @@ run 0 "psharetop -b -n 2 -d 1 with processes" "$dyn/psharetop" -b -n 2 -d 1
 [ "$(echo "$out" | grep -c '^=== psharetop ')" -eq 2 ] &&
 	[ "$(echo "$out" | grep -cE '^ +PID COMMAND +DOMAIN +REG +SHARED +ZERO +SAVED +HELD$')" -eq 2 ]
 check $? "  two blocks with the process header"
-awk '!/^=== / && length > 79 { print "  " length ": " $0; bad = 1 } END { exit bad }' <<< "$out"
+fits79
 check $? "  every line but the batch marker fits 79 columns"
 echo "$out" | grep -E '^ +[0-9]+ ' | head -3 | awk '{print $1}' | tr '\n' ' ' |
 	grep -qx '101 303 202 '
