@@ -91,7 +91,7 @@ fuzz() {	# LABEL AS-USER TRINITY-ARGS...
 		"pshare merged $(( $(cat $S/pages_merged) - m0 )) pages"
 	if [ -z "$calls" ] && grep -q '^\[child[0-9]' $W/$label.log; then
 		# Its children ran, but the run ended before trinity's own
-		# summary (it was killed: exit 137 once on 6.12, cause unknown).
+		# summary (it was killed: exit 137 twice on 6.12, cause unknown).
 		echo "  trinity: $label ended without its summary, after its children ran; its last lines:"
 		tail -8 $W/$label.log | sed 's/^/  trinity:   /'
 	elif [ -z "$calls" ]; then
