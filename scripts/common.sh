@@ -15,6 +15,14 @@ pshare_default_kdir() {
 	ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1
 }
 
+# The newest linux-source of SERIES (6.1, 6.12; any without one) that make
+# testkernel extracted into the cache, or nothing: callers fall back to
+# Debian's tarball before the first make testkernel.
+pshare_cached_source() {
+	{ ls -d "$PSHARE_CACHE"/src/linux-source-${1:+$1.}*/ 2>/dev/null ||
+		true; } | sort -V | tail -n 1 | sed 's|/$||'
+}
+
 # The release a kernel tree builds for (uname -r of that kernel). Debian's
 # headers put a plain version in kernel.release; utsrelease.h is exact.
 pshare_kernelrelease() {

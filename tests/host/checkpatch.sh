@@ -13,9 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Before make testkernel there is no extracted source: use the tarball.
-src=$({ ls -d "$PSHARE_CACHE"/src/linux-source-*/ 2>/dev/null || true; } |
-	sort -V | tail -n 1)
+src=$(pshare_cached_source)
 if [ -n "$src" ] && [ -x "$src/scripts/checkpatch.pl" ]; then
 	cp "$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt" \
 	   "$src/scripts/const_structs.checkpatch" "$tmp/" 2>/dev/null || true

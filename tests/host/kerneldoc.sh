@@ -12,9 +12,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # 6.12's kernel-doc (6.1's has no -Wall): from the extracted source of the
 # debug kernel, else from Debian 13's linux-source (scripts/trixie.sh).
-src=$PSHARE_CACHE/src/$({ ls "$PSHARE_CACHE/src" 2>/dev/null || true; } |
-	{ grep '^linux-source-6\.12' || true; } | sort -V | tail -n 1)
-if [ -f "$src/scripts/kernel-doc" ]; then
+src=$(pshare_cached_source 6.12)
+if [ -n "$src" ] && [ -f "$src/scripts/kernel-doc" ]; then
 	cp "$src/scripts/kernel-doc" "$tmp/kernel-doc"
 else
 	env=$(scripts/trixie.sh --env 2>/dev/null) ||
